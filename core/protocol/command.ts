@@ -1,0 +1,23 @@
+import type { ErrorCode } from '../errors.js';
+
+export const Op = {
+  Get: 'GET',
+  Exists: 'EXISTS',
+  Store: 'STORE',
+  Ping: 'PING',
+  Quit: 'QUIT',
+  /** A line that looks like HTTP: the connection is closed, nothing runs. */
+  Http: 'HTTP',
+  /** A line the server answers with `ERROR <reason>`. */
+  Invalid: 'INVALID',
+} as const;
+export type Op = (typeof Op)[keyof typeof Op];
+
+export type Command =
+  | { readonly op: typeof Op.Get; readonly name: string }
+  | { readonly op: typeof Op.Exists; readonly name: string }
+  | { readonly op: typeof Op.Store; readonly name: string; readonly value: string }
+  | { readonly op: typeof Op.Ping }
+  | { readonly op: typeof Op.Quit }
+  | { readonly op: typeof Op.Http }
+  | { readonly op: typeof Op.Invalid; readonly code: ErrorCode; readonly reason: string };

@@ -1,0 +1,28 @@
+// The mirror of parseCommand: outcomes to reply lines (without line end).
+
+import type { JnhpError } from '../errors.js';
+import type { StoreOutcome } from '../engine.js';
+
+export const Reply = {
+  Stored: 'W00T!',
+  No: 'RARGH!',
+  Present: 'AWESOME!',
+  Pong: 'PONG',
+  Absent: '',
+} as const;
+
+export function formatStore(outcome: StoreOutcome): string {
+  return outcome === 'stored' ? Reply.Stored : Reply.No;
+}
+
+export function formatExists(present: boolean): string {
+  return present ? Reply.Present : Reply.No;
+}
+
+export function formatGet(value: string | undefined): string {
+  return value === undefined ? Reply.Absent : value;
+}
+
+export function formatError(err: JnhpError | { readonly reason: string }): string {
+  return `ERROR ${'reason' in err ? err.reason : err.message}`;
+}

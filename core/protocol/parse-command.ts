@@ -1,0 +1,156 @@
+// One line (without its line end) to one Command. Works on the bytes in
+// place: the only allocations for a valid line are its name and value
+// strings and the small command object.
+
+import { isUtf8 } from 'node:buffer';
+import { ErrorCode } from '../errors.js';
+import { type Command, Op } from './command.js';
+import { MAX_NAME_BYTES } from './limits.js';
+
+const SP = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
+const LOWER = 0x20;
+
+const PING: Command = { op: Op.Ping };
+const QUIT: Command = { op: Op.Quit };
+const HTTP: Command = { op: Op.Http };
+
+const HTTP_METHODS = new Set(['post', 'put', 'head', 'delete', 'options', 'patch', 'connect', 'trace', 'pri']);
+
+function invalid(code: ErrorCode, reason: string): Command {
+  return { op: Op.Invalid, code, reason };
+}
+
+function wrongArguments(word: string): Command {
+  return invalid(ErrorCode.WrongArguments, `wrong number of arguments for ${word}`);
+}
+
+function skipBlanks(buf: Buffer, i: number, end: number): number {
+  while (i < end) {
+    const c = buf[i];
+    if (c !== SP && c !== TAB) break;
+    i++;
+  }
+  return i;
+}
+
+function skipWord(buf: Buffer, i: number, end: number): number {
+  while (i < end) {
+    const c = buf[i];
+    if (c === SP || c === TAB) break;
+    i++;
+  }
+  return i;
+}
+
+/** Case-insensitive match of `buf[start, end)` against a lower-case ASCII word. */
+function isWord(buf: Buffer, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    if (((buf[start + k] as number) | LOWER) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** The name in `buf[start, end)`, or an Invalid command saying what is wrong with it. */
+function readName(buf: Buffer, start: number, end: number): string | Command {
+  if (end - start > MAX_NAME_BYTES) {
+    return invalid(ErrorCode.BadName, `name longer than ${MAX_NAME_BYTES} bytes`);
+  }
+  let high = false;
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number;
+    if (c < SP || c === 0x7f) {
+      return invalid(ErrorCode.BadName, 'name holds a control character');
+    }
+    if (c >= 0x80) high = true;
+  }
+  if (!high) return buf.toString('latin1', start, end);
+  if (!isUtf8(buf.subarray(start, end))) return invalid(ErrorCode.InvalidUtf8, 'name is not valid UTF-8');
+  return buf.toString('utf8', start, end);
+}
+
+function readValue(buf: Buffer, start: number, end: number): string | Command {
+  let high = false;
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number;
+    if (c === CR || c === 0) return invalid(ErrorCode.BadValue, 'value holds CR or NUL');
+    if (c >= 0x80) high = true;
+  }
+  if (!high) return buf.toString('latin1', start, end);
+  if (!isUtf8(buf.subarray(start, end))) return invalid(ErrorCode.InvalidUtf8, 'value is not valid UTF-8');
+  return buf.toString('utf8', start, end);
+}
+
+/** GET and EXISTS: exactly one argument, trailing blanks ignored. */
+function parseNameCommand(
+  op: typeof Op.Get | typeof Op.Exists,
+  buf: Buffer,
+  from: number,
+  end: number,
+): Command {
+  const nameStart = skipBlanks(buf, from, end);
+  if (nameStart === end) return wrongArguments(op);
+  const nameEnd = skipWord(buf, nameStart, end);
+  const rest = skipBlanks(buf, nameEnd, end);
+  if (rest !== end) {
+    // `GET / HTTP/1.1` is a browser, not a client with too many arguments.
+    if (op === Op.Get && looksLikeHttpVersion(buf, rest, end)) return HTTP;
+    return wrongArguments(op);
+  }
+  const name = readName(buf, nameStart, nameEnd);
+  if (typeof name !== 'string') return name;
+  return op === Op.Get ? { op: Op.Get, name } : { op: Op.Exists, name };
+}
+
+function looksLikeHttpVersion(buf: Buffer, at: number, end: number): boolean {
+  return end - at >= 5 && buf.toString('latin1', at, at + 5).toUpperCase() === 'HTTP/';
+}
+
+function parseStore(buf: Buffer, from: number, end: number): Command {
+  const nameStart = skipBlanks(buf, from, end);
+  const nameEnd = skipWord(buf, nameStart, end);
+  const valueStart = skipBlanks(buf, nameEnd, end);
+  if (nameStart === end || valueStart === end) return wrongArguments(Op.Store);
+  const name = readName(buf, nameStart, nameEnd);
+  if (typeof name !== 'string') return name;
+  const value = readValue(buf, valueStart, end);
+  if (typeof value !== 'string') return value;
+  return { op: Op.Store, name, value };
+}
+
+function parseBare(op: typeof Op.Ping | typeof Op.Quit, buf: Buffer, from: number, end: number): Command {
+  if (skipBlanks(buf, from, end) !== end) return wrongArguments(op);
+  return op === Op.Ping ? PING : QUIT;
+}
+
+function parseUnknown(buf: Buffer, start: number, end: number): Command {
+  const word = buf.toString('utf8', start, Math.min(end, start + 64));
+  if (HTTP_METHODS.has(word.toLowerCase()) || word.endsWith(':')) return HTTP;
+  const shown = word.replace(/[^\x21-\x7e]/g, '?');
+  return invalid(ErrorCode.UnknownCommand, `unknown command '${shown}'`);
+}
+
+/** Parses `buf[start, end)`; null for a line of only blanks, which gets no reply. */
+export function parseCommand(buf: Buffer, start: number, end: number): Command | null {
+  const wordStart = skipBlanks(buf, start, end);
+  if (wordStart === end) return null;
+  const wordEnd = skipWord(buf, wordStart, end);
+  switch (wordEnd - wordStart) {
+    case 3:
+      if (isWord(buf, wordStart, wordEnd, 'get')) return parseNameCommand(Op.Get, buf, wordEnd, end);
+      break;
+    case 4:
+      if (isWord(buf, wordStart, wordEnd, 'ping')) return parseBare(Op.Ping, buf, wordEnd, end);
+      if (isWord(buf, wordStart, wordEnd, 'quit')) return parseBare(Op.Quit, buf, wordEnd, end);
+      break;
+    case 5:
+      if (isWord(buf, wordStart, wordEnd, 'store')) return parseStore(buf, wordEnd, end);
+      break;
+    case 6:
+      if (isWord(buf, wordStart, wordEnd, 'exists')) return parseNameCommand(Op.Exists, buf, wordEnd, end);
+      break;
+  }
+  return parseUnknown(buf, wordStart, wordEnd);
+}

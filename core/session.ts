@@ -1,0 +1,222 @@
+// One client connection speaking JNHP lines, whatever carries them. Owns
+// framing, ordering and flow control; the transport supplies a Peer.
+//
+// Commands run one after another in arrival order. A command answered
+// synchronously (memory store, cached names) is written at once; one that
+// returns a Promise takes a slot in an ordered queue of replies. Single-step
+// store operations may overlap (the store applies them in order), while a
+// multi-step STORE (check, validate, set) holds back every later line.
+
+import type { Engine } from './engine.js';
+import { ErrorCode, toJnhpError } from './errors.js';
+import { Op } from './protocol/command.js';
+import { formatError, formatExists, formatGet, formatStore, Reply } from './protocol/format-reply.js';
+import { LineSplitter, Next } from './protocol/line-splitter.js';
+import { parseCommand } from './protocol/parse-command.js';
+import type { MaybePromise } from './store/store.js';
+import type { ClientInfo } from './validation/validation.js';
+
+/** What a transport gives a session: a place to put replies and a tap on its input. */
+export interface Peer {
+  readonly client: ClientInfo;
+  /** Queues one reply line (without line end). */
+  send(reply: string): void;
+  /** Writes what `send` queued: called once per burst of replies. */
+  flush(): void;
+  /** Stops and restarts delivery of input (`receive` calls). */
+  pause(): void;
+  resume(): void;
+  /** Closes once everything sent has been written. */
+  close(): void;
+}
+
+export interface SessionOptions {
+  readonly maxLineBytes: number;
+  /** Replies waiting on the store before the session stops reading. */
+  readonly maxPending?: number;
+  /** Called when a session hits an unexpected (non-protocol) error. */
+  readonly onInternalError?: (err: unknown) => void;
+}
+
+interface Slot {
+  text: string | null;
+}
+
+const DEFAULT_MAX_PENDING = 256;
+
+export class LineSession {
+  private readonly splitter: LineSplitter;
+  private readonly maxPending: number;
+  private readonly lineTooLong: string;
+  private backlog: Buffer[] = [];
+  private pending: Slot[] = [];
+  /** The slot of a multi-step STORE that later lines must wait for. */
+  private barrier: Slot | null = null;
+  private inputEnded = false;
+  private keepPartialLine = true;
+  private closing = false;
+  private closed = false;
+  private paused = false;
+  private pumping = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly peer: Peer,
+    private readonly options: SessionOptions,
+  ) {
+    this.splitter = new LineSplitter(options.maxLineBytes);
+    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.lineTooLong = formatError({
+      reason: `line longer than ${options.maxLineBytes} bytes (see --max-line-bytes)`,
+    });
+  }
+
+  /** Feeds bytes read from the client. */
+  receive(chunk: Buffer): void {
+    if (this.closed || this.inputEnded) return;
+    if (this.splitter.hasInput || this.backlog.length > 0) this.backlog.push(chunk);
+    else this.splitter.feed(chunk);
+    this.pump();
+  }
+
+  /** The client will send nothing more: answer what it sent, then close. */
+  endOfInput(): void {
+    if (this.closed) return;
+    this.inputEnded = true;
+    this.pump();
+  }
+
+  /** The server is shutting down: answer the complete lines received, then close. */
+  drain(): void {
+    if (this.closed) return;
+    this.keepPartialLine = false;
+    this.endOfInput();
+  }
+
+  /** The connection is gone: nothing more will be written. */
+  destroy(): void {
+    this.closed = true;
+    this.backlog = [];
+    this.pending = [];
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private pump(): void {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    try {
+      this.runLines();
+      this.adjustFlow();
+      this.peer.flush();
+      if (this.closing && this.pending.length === 0) {
+        this.closed = true;
+        this.peer.close();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private runLines(): void {
+    const splitter = this.splitter;
+    while (!this.closing && this.barrier === null && this.pending.length < this.maxPending) {
+      let next = splitter.next();
+      if (next === Next.NeedMore) {
+        const chunk = this.backlog.shift();
+        if (chunk !== undefined) {
+          splitter.feed(chunk);
+          continue;
+        }
+        if (!this.inputEnded) return;
+        next = this.keepPartialLine ? splitter.finish() : Next.NeedMore;
+        this.closing = true;
+        if (next === Next.NeedMore) return;
+      }
+      if (next === Next.Overflow) this.reply(this.lineTooLong);
+      else this.runLine(splitter.buf, splitter.start, splitter.end);
+    }
+  }
+
+  private runLine(buf: Buffer, start: number, end: number): void {
+    const command = parseCommand(buf, start, end);
+    if (command === null) return;
+    try {
+      switch (command.op) {
+        case Op.Get:
+          this.answer(this.engine.get(command.name), formatGet, false);
+          return;
+        case Op.Exists:
+          this.answer(this.engine.exists(command.name), formatExists, false);
+          return;
+        case Op.Store:
+          this.answer(
+            this.engine.store(command.name, command.value, this.peer.client),
+            formatStore,
+            this.engine.storeIsMultiStep,
+          );
+          return;
+        case Op.Ping:
+          this.reply(Reply.Pong);
+          return;
+        case Op.Quit:
+        case Op.Http:
+          this.closing = true;
+          return;
+        case Op.Invalid:
+          this.reply(formatError(command));
+          return;
+      }
+    } catch (err) {
+      this.reply(this.errorReply(err));
+    }
+  }
+
+  private answer<T>(result: MaybePromise<T>, format: (value: T) => string, isBarrier: boolean): void {
+    if (!(result instanceof Promise)) {
+      this.reply(format(result));
+      return;
+    }
+    const slot: Slot = { text: null };
+    this.pending.push(slot);
+    if (isBarrier) this.barrier = slot;
+    result.then(
+      (value) => this.settle(slot, format(value)),
+      (err: unknown) => this.settle(slot, this.errorReply(err)),
+    );
+  }
+
+  private reply(text: string): void {
+    if (this.pending.length === 0) this.peer.send(text);
+    else this.pending.push({ text });
+  }
+
+  private settle(slot: Slot, text: string): void {
+    if (this.closed) return;
+    slot.text = text;
+    const pending = this.pending;
+    while (pending.length > 0 && (pending[0] as Slot).text !== null) {
+      this.peer.send((pending.shift() as Slot).text as string);
+    }
+    if (this.barrier === slot) this.barrier = null;
+    this.pump();
+  }
+
+  private errorReply(err: unknown): string {
+    const error = toJnhpError(err);
+    if (error.code === ErrorCode.Internal) this.options.onInternalError?.(err);
+    return formatError(error);
+  }
+
+  /** Reads on only while it can run what it reads; bounds what a client can queue. */
+  private adjustFlow(): void {
+    const wantsInput =
+      !this.closing && this.barrier === null && this.pending.length < this.maxPending;
+    if (wantsInput === !this.paused) return;
+    this.paused = !wantsInput;
+    if (this.paused) this.peer.pause();
+    else this.peer.resume();
+  }
+}

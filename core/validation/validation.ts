@@ -1,0 +1,26 @@
+// The seam between STORE and the hooks that approve it. Every kind of hook
+// (exec, worker, module, webhook) is adapted to one Validator shape; a
+// Validation runs them all under one policy and gives one verdict.
+
+export const Transport = { Tcp: 'tcp', Ws: 'ws', Http: 'http' } as const;
+export type Transport = (typeof Transport)[keyof typeof Transport];
+
+/** Who asks: handed to every hook (SPEC section 4). */
+export interface ClientInfo {
+  readonly transport: Transport;
+  readonly remoteAddress: string;
+}
+
+export interface ValidationRequest {
+  readonly name: string;
+  readonly value: string;
+  readonly client: ClientInfo;
+}
+
+export const Verdict = { Allow: 'allow', Refuse: 'refuse', Fail: 'fail' } as const;
+export type Verdict = (typeof Verdict)[keyof typeof Verdict];
+
+/** Decides every STORE that reached step 2: resolves, never rejects. */
+export interface Validation {
+  check(request: ValidationRequest): Promise<Verdict>;
+}

@@ -1,0 +1,157 @@
+// Configuration from flags and environment (SPEC section 6). Flags win over
+// env; a bad value is a ConfigError whose message is the one line main prints.
+
+import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_LINE_BYTES } from '../core/protocol/limits.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export interface Config {
+  readonly host: string;
+  readonly tcpPort: number;
+  readonly httpPort: number;
+  readonly store: 'memory' | 'redis';
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly storeTimeoutMs: number;
+  readonly validators: readonly string[];
+  readonly validatorTimeoutMs: number;
+  readonly validatorConcurrency: number;
+  readonly validatorFailure: 'closed' | 'open';
+  readonly validatorQueue: number;
+  readonly validatorEnv: readonly string[];
+  readonly maxLineBytes: number;
+  readonly maxConnections: number;
+  readonly drainTimeoutMs: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+type Parse<T> = (raw: string, flag: string) => T;
+
+interface Option<T> {
+  readonly env: string;
+  readonly fallback: string;
+  readonly parse: Parse<T>;
+  readonly help: string;
+}
+
+const integer =
+  (min: number, max: number): Parse<number> =>
+  (raw, flag) => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`--${flag}: expected a whole number from ${min} to ${max}, got '${raw}'`);
+    }
+    return n;
+  };
+
+const oneOf =
+  <const T extends string>(choices: readonly T[]): Parse<T> =>
+  (raw, flag) => {
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw new ConfigError(`--${flag}: expected one of ${choices.join(', ')}, got '${raw}'`);
+    }
+    return raw as T;
+  };
+
+const text: Parse<string> = (raw, flag) => {
+  if (raw === '') throw new ConfigError(`--${flag}: must not be empty`);
+  return raw;
+};
+
+const redisUrl: Parse<string> = (raw, flag) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`--${flag}: not a URL: '${raw}'`);
+  }
+  if (!['redis:', 'rediss:'].includes(url.protocol)) {
+    throw new ConfigError(`--${flag}: expected a redis:// or rediss:// URL, got '${url.protocol}'`);
+  }
+  return raw;
+};
+
+const list =
+  (separator: RegExp): Parse<string[]> =>
+  (raw) =>
+    raw
+      .split(separator)
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+
+const port = integer(0, 65535);
+const millis = integer(1, 24 * 3600 * 1000);
+
+const OPTIONS = {
+  host: { env: 'JNHP_HOST', fallback: '127.0.0.1', parse: text, help: 'address to listen on' },
+  'tcp-port': { env: 'JNHP_TCP_PORT', fallback: '8111', parse: port, help: 'JNHP line protocol port (0: any free port)' },
+  'http-port': { env: 'JNHP_HTTP_PORT', fallback: '8080', parse: port, help: 'REST and WebSocket port (0: any free port)' },
+  store: { env: 'JNHP_STORE', fallback: 'memory', parse: oneOf(['memory', 'redis']), help: 'memory or redis' },
+  'redis-url': { env: 'REDIS_URL', fallback: 'redis://127.0.0.1:6379', parse: redisUrl, help: 'Redis to use with --store redis' },
+  'redis-prefix': { env: 'JNHP_REDIS_PREFIX', fallback: 'jnhp:', parse: text, help: 'prefix of every Redis key' },
+  'store-timeout-ms': { env: 'JNHP_STORE_TIMEOUT_MS', fallback: '2000', parse: millis, help: 'a store operation slower than this is "storage unavailable"' },
+  validator: { env: 'JNHP_VALIDATORS', fallback: '', parse: list(/\n/), help: 'a hook that must allow every STORE (repeatable; env: newline-separated)' },
+  'validator-timeout-ms': { env: 'JNHP_VALIDATOR_TIMEOUT_MS', fallback: '5000', parse: millis, help: 'time a STORE may wait on one hook, queue included' },
+  'validator-concurrency': { env: 'JNHP_VALIDATOR_CONCURRENCY', fallback: '16', parse: integer(1, 100000), help: 'hook calls running at once, per hook' },
+  'validator-failure': { env: 'JNHP_VALIDATOR_FAILURE', fallback: 'closed', parse: oneOf(['closed', 'open']), help: 'closed: a failing hook refuses; open: it allows' },
+  'validator-queue': { env: 'JNHP_VALIDATOR_QUEUE', fallback: '1000', parse: integer(0, 1000000), help: 'hook calls waiting for a free slot before STOREs fail at once' },
+  'validator-env': { env: 'JNHP_VALIDATOR_ENV', fallback: '', parse: list(/,/), help: 'environment variables passed on to exec hooks (comma-separated)' },
+  'max-line-bytes': { env: 'JNHP_MAX_LINE_BYTES', fallback: String(DEFAULT_MAX_LINE_BYTES), parse: integer(16, 64 * 1024 * 1024), help: 'longest command line, REST body or WebSocket message' },
+  'max-connections': { env: 'JNHP_MAX_CONNECTIONS', fallback: '10000', parse: integer(1, 10000000), help: 'open TCP and WebSocket connections together' },
+  'drain-timeout-ms': { env: 'JNHP_DRAIN_TIMEOUT_MS', fallback: '10000', parse: integer(0, 3600 * 1000), help: 'time to finish open commands after SIGTERM' },
+  'log-level': { env: 'LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS), help: LOG_LEVELS.join(', ') },
+} as const satisfies Record<string, Option<unknown>>;
+
+type Flag = keyof typeof OPTIONS;
+
+export function usage(): string {
+  const rows = Object.entries(OPTIONS).map(([flag, o]) => {
+    const shown = o.fallback === '' ? '' : ` (default ${o.fallback})`;
+    return `  --${flag.padEnd(22)} ${o.env.padEnd(27)} ${o.help}${shown}`;
+  });
+  return ['Usage: jnhp-gateway [options]', '', `  ${'flag'.padEnd(24)} ${'env'.padEnd(27)}`, ...rows, '  --help'].join('\n');
+}
+
+/** Reads the configuration; throws ConfigError on anything it cannot use. */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(
+      Object.keys(OPTIONS).map((flag) => [flag, { type: 'string', multiple: flag === 'validator' } as const]),
+    );
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new ConfigError((err as Error).message.split('\n')[0]);
+  }
+  const get = <F extends Flag>(flag: F): ReturnType<(typeof OPTIONS)[F]['parse']> => {
+    const option: Option<unknown> = OPTIONS[flag];
+    const given = values[flag];
+    const fromEnv = env[option.env];
+    const raw = Array.isArray(given) ? given.join('\n') : typeof given === 'string' ? given : (fromEnv ?? option.fallback);
+    return option.parse(raw, flag) as ReturnType<(typeof OPTIONS)[F]['parse']>;
+  };
+  return {
+    host: get('host'),
+    tcpPort: get('tcp-port'),
+    httpPort: get('http-port'),
+    store: get('store'),
+    redisUrl: get('redis-url'),
+    redisPrefix: get('redis-prefix'),
+    storeTimeoutMs: get('store-timeout-ms'),
+    validators: get('validator'),
+    validatorTimeoutMs: get('validator-timeout-ms'),
+    validatorConcurrency: get('validator-concurrency'),
+    validatorFailure: get('validator-failure'),
+    validatorQueue: get('validator-queue'),
+    validatorEnv: get('validator-env'),
+    maxLineBytes: get('max-line-bytes'),
+    maxConnections: get('max-connections'),
+    drainTimeoutMs: get('drain-timeout-ms'),
+    logLevel: get('log-level'),
+  };
+}

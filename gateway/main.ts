@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The jnhp-gateway command: configuration, logging, signals.
+
+import { ConfigError, parseConfig, usage } from './config.js';
+import { createLogger } from './logger.js';
+import { startGateway } from './start-gateway.js';
+
+const EXIT_USAGE = 2;
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`jnhp-gateway: ${err.message} (see --help)\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const logger = createLogger(config.logLevel);
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'cannot start');
+    process.stderr.write(`jnhp-gateway: cannot start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const stop = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'signal received');
+    gateway.drain().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.fatal({ err }, 'drain failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+await main(process.argv.slice(2));
