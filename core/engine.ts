@@ -1,5 +1,6 @@
 // The command semantics of SPEC section 1, shared by every transport.
 
+import type { Name } from './name.js';
 import type { MaybePromise, Store } from './store/store.js';
 import type { ClientInfo, Validation } from './validation/validation.js';
 
@@ -22,15 +23,15 @@ export class Engine {
     return this.validation !== null;
   }
 
-  get(name: string): MaybePromise<string | undefined> {
+  get(name: Name): MaybePromise<string | undefined> {
     return this.storage.get(name);
   }
 
-  exists(name: string): MaybePromise<boolean> {
+  exists(name: Name): MaybePromise<boolean> {
     return this.storage.has(name);
   }
 
-  store(name: string, value: string, client: ClientInfo): MaybePromise<StoreOutcome> {
+  store(name: Name, value: string, client: ClientInfo): MaybePromise<StoreOutcome> {
     if (this.validation === null) {
       const stored = this.storage.putIfAbsent(name, value);
       return typeof stored === 'boolean' ? toOutcome(stored) : stored.then(toOutcome);
@@ -40,12 +41,12 @@ export class Engine {
 
   private async storeValidated(
     validation: Validation,
-    name: string,
+    name: Name,
     value: string,
     client: ClientInfo,
   ): Promise<StoreOutcome> {
     if (await this.storage.has(name)) return 'exists';
-    const verdict = await validation.check({ name, value, client });
+    const verdict = await validation.check({ name: name.text, value, client });
     if (verdict === 'refuse') return 'refused';
     if (verdict === 'fail') return 'failed';
     return toOutcome(await this.storage.putIfAbsent(name, value));

@@ -175,10 +175,12 @@ export class LineSession {
   }
 
   private answer<T>(result: MaybePromise<T>, format: (value: T) => string, isBarrier: boolean): void {
-    if (!(result instanceof Promise)) {
-      this.reply(format(result));
-      return;
-    }
+    if (result instanceof Promise) this.later(result, format, isBarrier);
+    else this.reply(format(result));
+  }
+
+  /** Keeps the reply's place in line until `result` settles. */
+  private later<T>(result: Promise<T>, format: (value: T) => string, isBarrier: boolean): void {
     const slot: Slot = { text: null };
     this.pending.push(slot);
     if (isBarrier) this.barrier = slot;

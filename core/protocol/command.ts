@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import type { Name } from '../name.js';
 
 export const Op = {
   Get: 'GET',
@@ -14,9 +15,9 @@ export const Op = {
 export type Op = (typeof Op)[keyof typeof Op];
 
 export type Command =
-  | { readonly op: typeof Op.Get; readonly name: string }
-  | { readonly op: typeof Op.Exists; readonly name: string }
-  | { readonly op: typeof Op.Store; readonly name: string; readonly value: string }
+  | { readonly op: typeof Op.Get; readonly name: Name }
+  | { readonly op: typeof Op.Exists; readonly name: Name }
+  | { readonly op: typeof Op.Store; readonly name: Name; readonly value: string }
   | { readonly op: typeof Op.Ping }
   | { readonly op: typeof Op.Quit }
   | { readonly op: typeof Op.Http }

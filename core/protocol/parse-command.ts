@@ -1,16 +1,23 @@
 // One line (without its line end) to one Command. Works on the bytes in
-// place: the only allocations for a valid line are its name and value
-// strings and the small command object.
+// place: a GET or EXISTS allocates only the small command and name objects;
+// a STORE adds its value string.
 
 import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from '../errors.js';
+import { Name } from '../name.js';
 import { type Command, Op } from './command.js';
 import { MAX_NAME_BYTES } from './limits.js';
 
 const SP = 0x20;
 const TAB = 0x09;
 const CR = 0x0d;
+const DEL = 0x7f;
 const LOWER = 0x20;
+const CONTROL = 1;
+const HIGH = 2;
+
+/** What the last scanName saw: CONTROL and HIGH bits (a scratch slot, to return two values without allocating). */
+let scanned = 0;
 
 const PING: Command = { op: Op.Ping };
 const QUIT: Command = { op: Op.Quit };
@@ -53,22 +60,30 @@ function isWord(buf: Buffer, start: number, end: number, word: string): boolean 
   return true;
 }
 
-/** The name in `buf[start, end)`, or an Invalid command saying what is wrong with it. */
-function readName(buf: Buffer, start: number, end: number): string | Command {
+/** Skips a name starting at `i`, noting in `scanned` whether it holds control or non-ASCII bytes. */
+function scanName(buf: Buffer, i: number, end: number): number {
+  let flags = 0;
+  while (i < end) {
+    const c = buf[i] as number;
+    if (c === SP || c === TAB) break;
+    if (c < SP || c === DEL) flags |= CONTROL;
+    else if (c >= 0x80) flags |= HIGH;
+    i++;
+  }
+  scanned = flags;
+  return i;
+}
+
+/** The name in `buf[start, end)` just scanned, or an Invalid command saying what is wrong with it. */
+function readName(buf: Buffer, start: number, end: number, flags: number): Name | Command {
   if (end - start > MAX_NAME_BYTES) {
     return invalid(ErrorCode.BadName, `name longer than ${MAX_NAME_BYTES} bytes`);
   }
-  let high = false;
-  for (let i = start; i < end; i++) {
-    const c = buf[i] as number;
-    if (c < SP || c === 0x7f) {
-      return invalid(ErrorCode.BadName, 'name holds a control character');
-    }
-    if (c >= 0x80) high = true;
+  if (flags & CONTROL) return invalid(ErrorCode.BadName, 'name holds a control character');
+  if (flags & HIGH && !isUtf8(buf.subarray(start, end))) {
+    return invalid(ErrorCode.InvalidUtf8, 'name is not valid UTF-8');
   }
-  if (!high) return buf.toString('latin1', start, end);
-  if (!isUtf8(buf.subarray(start, end))) return invalid(ErrorCode.InvalidUtf8, 'name is not valid UTF-8');
-  return buf.toString('utf8', start, end);
+  return new Name(buf, start, end);
 }
 
 function readValue(buf: Buffer, start: number, end: number): string | Command {
@@ -92,15 +107,16 @@ function parseNameCommand(
 ): Command {
   const nameStart = skipBlanks(buf, from, end);
   if (nameStart === end) return wrongArguments(op);
-  const nameEnd = skipWord(buf, nameStart, end);
-  const rest = skipBlanks(buf, nameEnd, end);
+  const nameEnd = scanName(buf, nameStart, end);
+  const flags = scanned;
+  const rest = nameEnd === end ? end : skipBlanks(buf, nameEnd, end);
   if (rest !== end) {
     // `GET / HTTP/1.1` is a browser, not a client with too many arguments.
     if (op === Op.Get && looksLikeHttpVersion(buf, rest, end)) return HTTP;
     return wrongArguments(op);
   }
-  const name = readName(buf, nameStart, nameEnd);
-  if (typeof name !== 'string') return name;
+  const name = readName(buf, nameStart, nameEnd, flags);
+  if (!(name instanceof Name)) return name;
   return op === Op.Get ? { op: Op.Get, name } : { op: Op.Exists, name };
 }
 
@@ -110,11 +126,12 @@ function looksLikeHttpVersion(buf: Buffer, at: number, end: number): boolean {
 
 function parseStore(buf: Buffer, from: number, end: number): Command {
   const nameStart = skipBlanks(buf, from, end);
-  const nameEnd = skipWord(buf, nameStart, end);
+  const nameEnd = scanName(buf, nameStart, end);
+  const flags = scanned;
   const valueStart = skipBlanks(buf, nameEnd, end);
   if (nameStart === end || valueStart === end) return wrongArguments(Op.Store);
-  const name = readName(buf, nameStart, nameEnd);
-  if (typeof name !== 'string') return name;
+  const name = readName(buf, nameStart, nameEnd, flags);
+  if (!(name instanceof Name)) return name;
   const value = readValue(buf, valueStart, end);
   if (typeof value !== 'string') return value;
   return { op: Op.Store, name, value };

@@ -1,25 +1,28 @@
+// One process, one table: check-and-set is atomic because it runs on the
+// event loop. Names are looked up by their bytes in place, so a GET
+// allocates nothing.
+
+import type { Name } from '../name.js';
+import { ByteTable } from './byte-table.js';
 import type { Store } from './store.js';
 
-/** One process, one Map: check-and-set is atomic because it runs on the event loop. */
 export class MemoryStore implements Store {
-  private readonly values = new Map<string, string>();
+  private readonly table = new ByteTable<string>();
 
-  get(name: string): string | undefined {
-    return this.values.get(name);
+  get(name: Name): string | undefined {
+    return this.table.get(name.buf, name.start, name.end);
   }
 
-  has(name: string): boolean {
-    return this.values.has(name);
+  has(name: Name): boolean {
+    return this.table.get(name.buf, name.start, name.end) !== undefined;
   }
 
-  putIfAbsent(name: string, value: string): boolean {
-    if (this.values.has(name)) return false;
-    this.values.set(name, value);
-    return true;
+  putIfAbsent(name: Name, value: string): boolean {
+    return this.table.add(name.buf, name.start, name.end, value);
   }
 
   get size(): number {
-    return this.values.size;
+    return this.table.size;
   }
 
   async ping(): Promise<void> {}

@@ -1,0 +1,15 @@
+// npm run bench: every benchmark, one after another, printed as a table.
+// BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
+
+import { tcpBench } from './tcp-bench.js';
+
+const settings = {
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
+  depth: Number(process.env.BENCH_DEPTH ?? 16),
+  warmupMs: 1000,
+  durationMs: Number(process.env.BENCH_SECONDS ?? 3) * 1000,
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+};
+
+console.log(`node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`);
+for (const line of await tcpBench(settings)) console.log(line);
