@@ -31,7 +31,5 @@ export function storageUnavailable(cause?: unknown): JnhpError {
 }
 
 export function toJnhpError(err: unknown): JnhpError {
-  return err instanceof JnhpError
-    ? err
-    : new JnhpError(ErrorCode.Internal, 'internal error', { cause: err });
+  return err instanceof JnhpError ? err : new JnhpError(ErrorCode.Internal, 'internal error', { cause: err });
 }

@@ -7,7 +7,8 @@
 // store operations may overlap (the store applies them in order), while a
 // multi-step STORE (check, validate, set) holds back every later line.
 
-import type { Engine } from './engine.js';
+import { type CommandObserver, Outcome } from './command-observer.js';
+import type { Engine, StoreOutcome } from './engine.js';
 import { ErrorCode, toJnhpError } from './errors.js';
 import { Op } from './protocol/command.js';
 import { formatError, formatExists, formatGet, formatStore, Reply } from './protocol/format-reply.js';
@@ -36,7 +37,31 @@ export interface SessionOptions {
   readonly maxPending?: number;
   /** Called when a session hits an unexpected (non-protocol) error. */
   readonly onInternalError?: (err: unknown) => void;
+  readonly observer?: CommandObserver;
 }
+
+/** How one kind of result becomes a reply line and an outcome. */
+interface Answer<T> {
+  readonly op: Op;
+  format(value: T): string;
+  outcome(value: T): Outcome;
+}
+
+const GET: Answer<string | undefined> = {
+  op: Op.Get,
+  format: formatGet,
+  outcome: (value) => (value === undefined ? Outcome.Miss : Outcome.Hit),
+};
+const EXISTS: Answer<boolean> = {
+  op: Op.Exists,
+  format: formatExists,
+  outcome: (present) => (present ? Outcome.Present : Outcome.Absent),
+};
+const STORE: Answer<StoreOutcome> = {
+  op: Op.Store,
+  format: formatStore,
+  outcome: (stored) => stored,
+};
 
 interface Slot {
   text: string | null;
@@ -48,6 +73,7 @@ export class LineSession {
   private readonly splitter: LineSplitter;
   private readonly maxPending: number;
   private readonly lineTooLong: string;
+  private readonly observer: CommandObserver | undefined;
   private backlog: Buffer[] = [];
   private pending: Slot[] = [];
   /** The slot of a multi-step STORE that later lines must wait for. */
@@ -66,6 +92,7 @@ export class LineSession {
   ) {
     this.splitter = new LineSplitter(options.maxLineBytes);
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.observer = options.observer;
     this.lineTooLong = formatError({
       reason: `line longer than ${options.maxLineBytes} bytes (see --max-line-bytes)`,
     });
@@ -135,8 +162,12 @@ export class LineSession {
         this.closing = true;
         if (next === Next.NeedMore) return;
       }
-      if (next === Next.Overflow) this.reply(this.lineTooLong);
-      else this.runLine(splitter.buf, splitter.start, splitter.end);
+      if (next === Next.Overflow) {
+        this.reply(this.lineTooLong);
+        this.observe(Op.Invalid, Outcome.Invalid, null);
+      } else {
+        this.runLine(splitter.buf, splitter.start, splitter.end);
+      }
     }
   }
 
@@ -146,48 +177,67 @@ export class LineSession {
     try {
       switch (command.op) {
         case Op.Get:
-          this.answer(this.engine.get(command.name), formatGet, false);
+          this.answer(GET, this.engine.get(command.name), false);
           return;
         case Op.Exists:
-          this.answer(this.engine.exists(command.name), formatExists, false);
+          this.answer(EXISTS, this.engine.exists(command.name), false);
           return;
         case Op.Store:
           this.answer(
+            STORE,
             this.engine.store(command.name, command.value, this.peer.client),
-            formatStore,
             this.engine.storeIsMultiStep,
           );
           return;
         case Op.Ping:
           this.reply(Reply.Pong);
+          this.observe(Op.Ping, Outcome.Ok, null);
           return;
         case Op.Quit:
         case Op.Http:
           this.closing = true;
+          this.observe(command.op, Outcome.Ok, null);
           return;
         case Op.Invalid:
           this.reply(formatError(command));
+          this.observe(Op.Invalid, Outcome.Invalid, null);
           return;
       }
     } catch (err) {
       this.reply(this.errorReply(err));
+      this.observe(command.op, Outcome.Error, null);
     }
   }
 
-  private answer<T>(result: MaybePromise<T>, format: (value: T) => string, isBarrier: boolean): void {
-    if (result instanceof Promise) this.later(result, format, isBarrier);
-    else this.reply(format(result));
+  private answer<T>(answer: Answer<T>, result: MaybePromise<T>, isBarrier: boolean): void {
+    if (result instanceof Promise) {
+      this.later(answer, result, isBarrier);
+      return;
+    }
+    this.reply(answer.format(result));
+    this.observer?.observe(this.peer.client.transport, answer.op, answer.outcome(result), null);
   }
 
   /** Keeps the reply's place in line until `result` settles. */
-  private later<T>(result: Promise<T>, format: (value: T) => string, isBarrier: boolean): void {
+  private later<T>(answer: Answer<T>, result: Promise<T>, isBarrier: boolean): void {
     const slot: Slot = { text: null };
+    const started = performance.now();
     this.pending.push(slot);
     if (isBarrier) this.barrier = slot;
     result.then(
-      (value) => this.settle(slot, format(value)),
-      (err: unknown) => this.settle(slot, this.errorReply(err)),
+      (value) => {
+        this.observe(answer.op, answer.outcome(value), (performance.now() - started) / 1000);
+        this.settle(slot, answer.format(value));
+      },
+      (err: unknown) => {
+        this.observe(answer.op, Outcome.Error, (performance.now() - started) / 1000);
+        this.settle(slot, this.errorReply(err));
+      },
     );
+  }
+
+  private observe(op: Op, outcome: Outcome, seconds: number | null): void {
+    this.observer?.observe(this.peer.client.transport, op, outcome, seconds);
   }
 
   private reply(text: string): void {
@@ -214,8 +264,7 @@ export class LineSession {
 
   /** Reads on only while it can run what it reads; bounds what a client can queue. */
   private adjustFlow(): void {
-    const wantsInput =
-      !this.closing && this.barrier === null && this.pending.length < this.maxPending;
+    const wantsInput = !this.closing && this.barrier === null && this.pending.length < this.maxPending;
     if (wantsInput === !this.paused) return;
     this.paused = !wantsInput;
     if (this.paused) this.peer.pause();

@@ -89,21 +89,86 @@ const millis = integer(1, 24 * 3600 * 1000);
 
 const OPTIONS = {
   host: { env: 'JNHP_HOST', fallback: '127.0.0.1', parse: text, help: 'address to listen on' },
-  'tcp-port': { env: 'JNHP_TCP_PORT', fallback: '8111', parse: port, help: 'JNHP line protocol port (0: any free port)' },
-  'http-port': { env: 'JNHP_HTTP_PORT', fallback: '8080', parse: port, help: 'REST and WebSocket port (0: any free port)' },
+  'tcp-port': {
+    env: 'JNHP_TCP_PORT',
+    fallback: '8111',
+    parse: port,
+    help: 'JNHP line protocol port (0: any free port)',
+  },
+  'http-port': {
+    env: 'JNHP_HTTP_PORT',
+    fallback: '8080',
+    parse: port,
+    help: 'REST and WebSocket port (0: any free port)',
+  },
   store: { env: 'JNHP_STORE', fallback: 'memory', parse: oneOf(['memory', 'redis']), help: 'memory or redis' },
-  'redis-url': { env: 'REDIS_URL', fallback: 'redis://127.0.0.1:6379', parse: redisUrl, help: 'Redis to use with --store redis' },
+  'redis-url': {
+    env: 'REDIS_URL',
+    fallback: 'redis://127.0.0.1:6379',
+    parse: redisUrl,
+    help: 'Redis to use with --store redis',
+  },
   'redis-prefix': { env: 'JNHP_REDIS_PREFIX', fallback: 'jnhp:', parse: text, help: 'prefix of every Redis key' },
-  'store-timeout-ms': { env: 'JNHP_STORE_TIMEOUT_MS', fallback: '2000', parse: millis, help: 'a store operation slower than this is "storage unavailable"' },
-  validator: { env: 'JNHP_VALIDATORS', fallback: '', parse: list(/\n/), help: 'a hook that must allow every STORE (repeatable; env: newline-separated)' },
-  'validator-timeout-ms': { env: 'JNHP_VALIDATOR_TIMEOUT_MS', fallback: '5000', parse: millis, help: 'time a STORE may wait on one hook, queue included' },
-  'validator-concurrency': { env: 'JNHP_VALIDATOR_CONCURRENCY', fallback: '16', parse: integer(1, 100000), help: 'hook calls running at once, per hook' },
-  'validator-failure': { env: 'JNHP_VALIDATOR_FAILURE', fallback: 'closed', parse: oneOf(['closed', 'open']), help: 'closed: a failing hook refuses; open: it allows' },
-  'validator-queue': { env: 'JNHP_VALIDATOR_QUEUE', fallback: '1000', parse: integer(0, 1000000), help: 'hook calls waiting for a free slot before STOREs fail at once' },
-  'validator-env': { env: 'JNHP_VALIDATOR_ENV', fallback: '', parse: list(/,/), help: 'environment variables passed on to exec hooks (comma-separated)' },
-  'max-line-bytes': { env: 'JNHP_MAX_LINE_BYTES', fallback: String(DEFAULT_MAX_LINE_BYTES), parse: integer(16, 64 * 1024 * 1024), help: 'longest command line, REST body or WebSocket message' },
-  'max-connections': { env: 'JNHP_MAX_CONNECTIONS', fallback: '10000', parse: integer(1, 10000000), help: 'open TCP and WebSocket connections together' },
-  'drain-timeout-ms': { env: 'JNHP_DRAIN_TIMEOUT_MS', fallback: '10000', parse: integer(0, 3600 * 1000), help: 'time to finish open commands after SIGTERM' },
+  'store-timeout-ms': {
+    env: 'JNHP_STORE_TIMEOUT_MS',
+    fallback: '2000',
+    parse: millis,
+    help: 'a store operation slower than this is "storage unavailable"',
+  },
+  validator: {
+    env: 'JNHP_VALIDATORS',
+    fallback: '',
+    parse: list(/\n/),
+    help: 'a hook that must allow every STORE (repeatable; env: newline-separated)',
+  },
+  'validator-timeout-ms': {
+    env: 'JNHP_VALIDATOR_TIMEOUT_MS',
+    fallback: '5000',
+    parse: millis,
+    help: 'time a STORE may wait on one hook, queue included',
+  },
+  'validator-concurrency': {
+    env: 'JNHP_VALIDATOR_CONCURRENCY',
+    fallback: '16',
+    parse: integer(1, 100000),
+    help: 'hook calls running at once, per hook',
+  },
+  'validator-failure': {
+    env: 'JNHP_VALIDATOR_FAILURE',
+    fallback: 'closed',
+    parse: oneOf(['closed', 'open']),
+    help: 'closed: a failing hook refuses; open: it allows',
+  },
+  'validator-queue': {
+    env: 'JNHP_VALIDATOR_QUEUE',
+    fallback: '1000',
+    parse: integer(0, 1000000),
+    help: 'hook calls waiting for a free slot before STOREs fail at once',
+  },
+  'validator-env': {
+    env: 'JNHP_VALIDATOR_ENV',
+    fallback: '',
+    parse: list(/,/),
+    help: 'environment variables passed on to exec hooks (comma-separated)',
+  },
+  'max-line-bytes': {
+    env: 'JNHP_MAX_LINE_BYTES',
+    fallback: String(DEFAULT_MAX_LINE_BYTES),
+    parse: integer(16, 64 * 1024 * 1024),
+    help: 'longest command line, REST body or WebSocket message',
+  },
+  'max-connections': {
+    env: 'JNHP_MAX_CONNECTIONS',
+    fallback: '10000',
+    parse: integer(1, 10000000),
+    help: 'open TCP and WebSocket connections together',
+  },
+  'drain-timeout-ms': {
+    env: 'JNHP_DRAIN_TIMEOUT_MS',
+    fallback: '10000',
+    parse: integer(0, 3600 * 1000),
+    help: 'time to finish open commands after SIGTERM',
+  },
   'log-level': { env: 'LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS), help: LOG_LEVELS.join(', ') },
 } as const satisfies Record<string, Option<unknown>>;
 
@@ -114,7 +179,9 @@ export function usage(): string {
     const shown = o.fallback === '' ? '' : ` (default ${o.fallback})`;
     return `  --${flag.padEnd(22)} ${o.env.padEnd(27)} ${o.help}${shown}`;
   });
-  return ['Usage: jnhp-gateway [options]', '', `  ${'flag'.padEnd(24)} ${'env'.padEnd(27)}`, ...rows, '  --help'].join('\n');
+  return ['Usage: jnhp-gateway [options]', '', `  ${'flag'.padEnd(24)} ${'env'.padEnd(27)}`, ...rows, '  --help'].join(
+    '\n',
+  );
 }
 
 /** Reads the configuration; throws ConfigError on anything it cannot use. */
@@ -132,7 +199,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     const option: Option<unknown> = OPTIONS[flag];
     const given = values[flag];
     const fromEnv = env[option.env];
-    const raw = Array.isArray(given) ? given.join('\n') : typeof given === 'string' ? given : (fromEnv ?? option.fallback);
+    const raw = Array.isArray(given)
+      ? given.join('\n')
+      : typeof given === 'string'
+        ? given
+        : (fromEnv ?? option.fallback);
     return option.parse(raw, flag) as ReturnType<(typeof OPTIONS)[F]['parse']>;
   };
   return {

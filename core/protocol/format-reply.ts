@@ -1,7 +1,7 @@
 // The mirror of parseCommand: outcomes to reply lines (without line end).
 
-import type { JnhpError } from '../errors.js';
 import type { StoreOutcome } from '../engine.js';
+import type { JnhpError } from '../errors.js';
 
 export const Reply = {
   Stored: 'W00T!',

@@ -99,12 +99,7 @@ function readValue(buf: Buffer, start: number, end: number): string | Command {
 }
 
 /** GET and EXISTS: exactly one argument, trailing blanks ignored. */
-function parseNameCommand(
-  op: typeof Op.Get | typeof Op.Exists,
-  buf: Buffer,
-  from: number,
-  end: number,
-): Command {
+function parseNameCommand(op: typeof Op.Get | typeof Op.Exists, buf: Buffer, from: number, end: number): Command {
   const nameStart = skipBlanks(buf, from, end);
   if (nameStart === end) return wrongArguments(op);
   const nameEnd = scanName(buf, nameStart, end);

@@ -10,7 +10,8 @@ export class LatencyHistogram {
   }
 
   merge(other: LatencyHistogram): void {
-    for (let i = 0; i < other.counts.length; i++) this.counts[i] = (this.counts[i] as number) + (other.counts[i] as number);
+    for (let i = 0; i < other.counts.length; i++)
+      this.counts[i] = (this.counts[i] as number) + (other.counts[i] as number);
     this.count += other.count;
   }
 

@@ -11,5 +11,7 @@ const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
 };
 
-console.log(`node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`);
+console.log(
+  `node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`,
+);
 for (const line of await tcpBench(settings)) console.log(line);

@@ -22,7 +22,9 @@ export const VALUE = 'value-0123';
 export const keyName = (i: number): string => `key${String(i).padStart(5, '0')}`;
 
 export function formatResult(label: string, r: LoadResult, ceiling?: LoadResult): string {
-  const share = ceiling ? `  ${((100 * r.opsPerSecond) / ceiling.opsPerSecond).toFixed(0).padStart(3)}% of ceiling` : '';
+  const share = ceiling
+    ? `  ${((100 * r.opsPerSecond) / ceiling.opsPerSecond).toFixed(0).padStart(3)}% of ceiling`
+    : '';
   const bad = r.unexpected > 0 ? `  UNEXPECTED REPLIES: ${r.unexpected}` : '';
   return `${label.padEnd(44)} ${Math.round(r.opsPerSecond).toLocaleString('en-US').padStart(11)} ops/s  p50 ${String(r.p50Micros).padStart(6)} µs  p99 ${String(r.p99Micros).padStart(6)} µs  cpu server ${r.serverCores.toFixed(2)} client ${r.clientCores.toFixed(2)}${share}${bad}`;
 }
@@ -105,7 +107,12 @@ export async function tcpBench(s: BenchSettings): Promise<string[]> {
     let ceiling: LoadResult | null = null;
     let get: LoadResult | null = null;
     for (let round = 0; round < s.rounds; round++) {
-      const c = await runLoad({ ...load, port: ceilingServer.port, commands: getCommands(), watchPids: [ceilingServer.pid] });
+      const c = await runLoad({
+        ...load,
+        port: ceilingServer.port,
+        commands: getCommands(),
+        watchPids: [ceilingServer.pid],
+      });
       if (ceiling === null || c.opsPerSecond > ceiling.opsPerSecond) ceiling = c;
       const g = await runLoad({
         ...load,
@@ -117,8 +124,18 @@ export async function tcpBench(s: BenchSettings): Promise<string[]> {
       if (get === null || g.opsPerSecond > get.opsPerSecond) get = g;
     }
     const top = ceiling as LoadResult;
-    const store = await runLoad({ ...load, port: gateway.tcpPort, commands: storeCommands('s'), watchPids: [gateway.pid] });
-    const mixed = await runLoad({ ...load, port: gateway.tcpPort, commands: mixedCommands('m'), watchPids: [gateway.pid] });
+    const store = await runLoad({
+      ...load,
+      port: gateway.tcpPort,
+      commands: storeCommands('s'),
+      watchPids: [gateway.pid],
+    });
+    const mixed = await runLoad({
+      ...load,
+      port: gateway.tcpPort,
+      commands: mixedCommands('m'),
+      watchPids: [gateway.pid],
+    });
     return [
       formatResult(label('ceiling: bare Node line server'), top),
       formatResult(label('GET (memory)'), get as LoadResult, top),
