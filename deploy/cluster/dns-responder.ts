@@ -54,7 +54,8 @@ export function startDnsResponder(name: string, addresses: readonly string[]): P
       rr.writeUInt16BE(CLASS_IN, 4);
       rr.writeUInt32BE(1, 6); // TTL: one second
       rr.writeUInt16BE(4, 10);
-      address.split('.').forEach((octet, i) => rr.writeUInt8(Number(octet), 12 + i));
+      const octets = address.split('.');
+      for (let i = 0; i < 4; i++) rr.writeUInt8(Number(octets[i]), 12 + i);
       parts.push(rr);
     }
     socket.send(Buffer.concat(parts), from.port, from.address);
