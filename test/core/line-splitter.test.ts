@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, Next } from '../../core/protocol/line-splitter.js';
+
+const OVERFLOW = '<overflow>';
+
+/** Feeds `chunks` in turn and lists what the splitter reports: each line (as latin1 text) or OVERFLOW. */
+function split(maxLineBytes: number, chunks: readonly Buffer[], finish = false): string[] {
+  const splitter = new LineSplitter(maxLineBytes);
+  const seen: string[] = [];
+  const record = (next: Next): void => {
+    seen.push(next === Next.Line ? splitter.buf.toString('latin1', splitter.start, splitter.end) : OVERFLOW);
+  };
+  for (const chunk of chunks) {
+    splitter.feed(chunk);
+    for (let next = splitter.next(); next !== Next.NeedMore; next = splitter.next()) record(next);
+  }
+  if (finish) {
+    const last = splitter.finish();
+    if (last !== Next.NeedMore) record(last);
+  }
+  return seen;
+}
+
+const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
+
+function byteByByte(input: Buffer): Buffer[] {
+  return [...input].map((b) => Buffer.from([b]));
+}
+
+/** Bytes the splitter keeps for an unfinished line (white-box: the bound SPEC section 7 promises). */
+function heldBytes(splitter: LineSplitter): number {
+  return (splitter as unknown as { partialBytes: number }).partialBytes;
+}
+
+describe('LineSplitter', () => {
+  const MAX = 12;
+  const input = bytes(
+    'GET a\r\nPING\n\r\n\nSTORE k v v\r\n123456789012\r\n1234567890123\r\nabcdefghijklmnopq\nlast\r\n',
+  );
+  const expected = ['GET a', 'PING', '', '', 'STORE k v v', '123456789012', OVERFLOW, OVERFLOW, 'last'];
+
+  it('splits input fed whole into lines without their line ends', () => {
+    expect(split(64, [input])).toEqual([
+      'GET a',
+      'PING',
+      '',
+      '',
+      'STORE k v v',
+      '123456789012',
+      '1234567890123',
+      'abcdefghijklmnopq',
+      'last',
+    ]);
+  });
+
+  it('reports the same lines and overflows whether fed whole, byte by byte or split at any offset', () => {
+    expect(split(MAX, [input])).toEqual(expected);
+    expect(split(MAX, byteByByte(input))).toEqual(expected);
+    for (let at = 0; at <= input.length; at++) {
+      expect(split(MAX, [input.subarray(0, at), input.subarray(at)]), `split at ${at}`).toEqual(expected);
+    }
+  });
+
+  it('reports the same lines when split at every pair of offsets', () => {
+    for (let a = 0; a <= input.length; a++) {
+      for (let b = a; b <= input.length; b++) {
+        const chunks = [input.subarray(0, a), input.subarray(a, b), input.subarray(b)];
+        expect(split(MAX, chunks), `split at ${a} and ${b}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('accepts CRLF and bare LF and keeps a CR that is not before the LF', () => {
+    expect(split(64, [bytes('a\r\nb\nc\rd\r\ne\r\r\n')])).toEqual(['a', 'b', 'c\rd', 'e\r']);
+  });
+
+  it('accepts a line of exactly maxLineBytes whose CR and LF arrive in different chunks', () => {
+    expect(split(4, [bytes('abcd\r'), bytes('\nok\n')])).toEqual(['abcd', 'ok']);
+    expect(split(4, [bytes('abcd'), bytes('\r'), bytes('\n')])).toEqual(['abcd']);
+  });
+
+  it('counts an over-long line without its line end and reports it once', () => {
+    expect(split(4, [bytes('abcde\r\nok\n')])).toEqual([OVERFLOW, 'ok']);
+    expect(split(4, [bytes('abcde'), bytes('\r\nok\n')])).toEqual([OVERFLOW, 'ok']);
+    expect(split(4, [bytes('abcde\r'), bytes('\nok\n')])).toEqual([OVERFLOW, 'ok']);
+  });
+
+  it('reports an over-long line once when it arrives in many chunks', () => {
+    const chunks = [
+      bytes('x'.repeat(100)),
+      ...Array.from({ length: 50 }, () => bytes('y'.repeat(37))),
+      bytes('zz\nPING\n'),
+    ];
+    expect(split(16, chunks)).toEqual([OVERFLOW, 'PING']);
+  });
+
+  it('never holds more than maxLineBytes + 1 bytes of an unfinished line', () => {
+    const max = 16;
+    const splitter = new LineSplitter(max);
+    const line = bytes(`${'q'.repeat(1000)}\n`);
+    let overflows = 0;
+    for (const chunk of byteByByte(line)) {
+      splitter.feed(chunk);
+      for (let next = splitter.next(); next !== Next.NeedMore; next = splitter.next()) {
+        if (next === Next.Overflow) overflows++;
+      }
+      expect(heldBytes(splitter)).toBeLessThanOrEqual(max + 1);
+    }
+    expect(overflows).toBe(1);
+  });
+
+  it('skips 100 MB of one line without buffering it', () => {
+    const splitter = new LineSplitter(65536);
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const before = process.memoryUsage().arrayBuffers;
+    let overflows = 0;
+    for (let sent = 0; sent < 100 * 1024 * 1024; sent += chunk.length) {
+      splitter.feed(chunk);
+      if (splitter.next() === Next.Overflow) overflows++;
+      expect(splitter.next()).toBe(Next.NeedMore);
+    }
+    // Feeding the same chunk again and again: any copy kept would show here.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
+    expect(heldBytes(splitter)).toBe(0);
+    expect(overflows).toBe(1);
+    splitter.feed(bytes('tail\nPING\n'));
+    expect(splitter.next()).toBe(Next.Line);
+    expect(splitter.buf.toString('latin1', splitter.start, splitter.end)).toBe('PING');
+  });
+
+  it('reports a line that lies inside one chunk in place, without copying it', () => {
+    const chunk = bytes('GET a\r\nGET b\n');
+    const splitter = new LineSplitter(64);
+    splitter.feed(chunk);
+    expect(splitter.next()).toBe(Next.Line);
+    expect(splitter.buf).toBe(chunk);
+    expect([splitter.start, splitter.end]).toEqual([0, 5]);
+    expect(splitter.next()).toBe(Next.Line);
+    expect([splitter.start, splitter.end]).toEqual([7, 12]);
+  });
+
+  it('gives an unterminated last line from finish()', () => {
+    expect(split(64, [bytes('PING\nGET a')], true)).toEqual(['PING', 'GET a']);
+    expect(split(64, byteByByte(bytes('PING\nGET a\r')), true)).toEqual(['PING', 'GET a']);
+  });
+
+  it('gives nothing from finish() after a complete last line', () => {
+    expect(split(64, [bytes('PING\n')], true)).toEqual(['PING']);
+    expect(split(64, [], true)).toEqual([]);
+  });
+
+  it('reports an over-long unterminated last line once, from finish() or before it', () => {
+    expect(split(4, [bytes('ok\nabcde')], true)).toEqual(['ok', OVERFLOW]);
+    expect(split(4, [bytes('ok\nabcd'), bytes('e')], true)).toEqual(['ok', OVERFLOW]);
+    expect(split(4, [bytes('ok\nabcdefgh')], true)).toEqual(['ok', OVERFLOW]);
+  });
+
+  it('says whether input of the last chunk is still unread', () => {
+    const splitter = new LineSplitter(64);
+    splitter.feed(bytes('a\nb\n'));
+    expect(splitter.hasInput).toBe(true);
+    splitter.next();
+    expect(splitter.hasInput).toBe(true);
+    splitter.next();
+    expect(splitter.hasInput).toBe(false);
+  });
+});
