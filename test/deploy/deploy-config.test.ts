@@ -1,0 +1,141 @@
+// The deployment files cannot be run here (no Docker engine), so they are
+// checked with what does run: HAProxy's own config check, a parse of the
+// compose file, and checks that what they name exists and fits together.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '../helpers/repo-root.js';
+
+const root = repoRoot();
+const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
+const hasHaproxy = spawnSync('haproxy', ['-v']).status === 0;
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  expose?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  deploy?: { replicas?: number };
+  depends_on?: Record<string, unknown> | string[];
+  init?: boolean;
+  stop_grace_period?: string;
+}
+
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+};
+const haproxyCfg = read('deploy/haproxy.cfg');
+const dockerfile = read('deploy/Dockerfile');
+
+describe('deploy/haproxy.cfg', () => {
+  it.runIf(hasHaproxy || process.env.CI)('passes haproxy -c', () => {
+    const check = spawnSync('haproxy', ['-c', '-f', path.join(root, 'deploy', 'haproxy.cfg')], { encoding: 'utf8' });
+    expect(check.stderr + check.stdout).toContain('Configuration file is valid');
+    expect(check.status).toBe(0);
+  });
+
+  it('listens on 8111 for JNHP and 8080 for HTTP by default', () => {
+    expect(haproxyCfg).toMatch(
+      /frontend jnhp_tcp[\s\S]*?bind "\$\{JNHP_LB_HOST-0\.0\.0\.0\}:\$\{JNHP_LB_TCP_PORT-8111\}"/,
+    );
+    expect(haproxyCfg).toMatch(
+      /frontend jnhp_http[\s\S]*?bind "\$\{JNHP_LB_HOST-0\.0\.0\.0\}:\$\{JNHP_LB_HTTP_PORT-8080\}"/,
+    );
+  });
+
+  it('checks JNHP replicas with PING/PONG and HTTP replicas with /readyz', () => {
+    const tcp = haproxyCfg.slice(
+      haproxyCfg.indexOf('\nbackend gateways_tcp'),
+      haproxyCfg.indexOf('\nbackend gateways_http'),
+    );
+    const http = haproxyCfg.slice(haproxyCfg.indexOf('\nbackend gateways_http'));
+    expect(tcp).toContain('tcp-check send "PING\\r\\n"');
+    expect(tcp).toContain('tcp-check expect string PONG');
+    expect(http).toContain('option httpchk GET /readyz');
+    expect(http).toContain('http-check expect status 200');
+  });
+
+  it("discovers every replica of the compose service 'gateway' by DNS on the compose ports", () => {
+    expect(haproxyCfg).toContain('"${JNHP_LB_GATEWAYS-gateway}":"${JNHP_GATEWAY_TCP_PORT-8111}"');
+    expect(haproxyCfg).toContain('"${JNHP_LB_GATEWAYS-gateway}":"${JNHP_GATEWAY_HTTP_PORT-8080}"');
+    expect(haproxyCfg).toContain('nameserver dns "${JNHP_LB_DNS-127.0.0.11:53}"');
+    expect(compose.services).toHaveProperty('gateway');
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('has redis, the gateway and one load balancer', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'lb', 'redis']);
+  });
+
+  it('runs Redis with append-only persistence, fsync always, on a volume, with a health check', () => {
+    const redis = compose.services.redis as ComposeService;
+    expect(redis.command?.join(' ')).toMatch(/--appendonly yes .*--appendfsync always/);
+    expect(redis.volumes?.[0]).toMatch(/^(\w[\w-]*):\/data$/);
+    const volume = (redis.volumes?.[0] ?? '').split(':')[0] as string;
+    expect(compose.volumes).toHaveProperty(volume);
+    expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+  });
+
+  it('builds the gateway from deploy/Dockerfile, scales it, points it at the redis service and mounts the validators', () => {
+    const gateway = compose.services.gateway as ComposeService;
+    expect(gateway.build?.dockerfile).toBe('deploy/Dockerfile');
+    expect(existsSync(path.join(root, gateway.build?.context ?? '', gateway.build?.dockerfile ?? ''))).toBe(true);
+    expect(gateway.deploy?.replicas).toBeGreaterThanOrEqual(2);
+    expect(gateway.environment?.JNHP_STORE).toBe('redis');
+    expect(new URL(gateway.environment?.REDIS_URL ?? '').hostname).toBe('redis');
+    expect(gateway.depends_on).toHaveProperty('redis');
+    expect(gateway.volumes).toContain('./deploy/validators:/app/validators:ro');
+    expect(existsSync(path.join(root, 'deploy', 'validators'))).toBe(true);
+    expect(gateway.init).toBe(true);
+    // The gateway publishes no host port of its own: only the load balancer does.
+    expect(gateway.ports).toBeUndefined();
+    expect(gateway.expose).toEqual(['8111', '8080']);
+  });
+
+  it('gives the gateway longer to stop than its drain deadline', () => {
+    const gateway = compose.services.gateway as ComposeService;
+    const grace = Number.parseInt(gateway.stop_grace_period ?? '10', 10) * 1000;
+    expect(grace).toBeGreaterThan(Number(gateway.environment?.JNHP_DRAIN_TIMEOUT_MS));
+  });
+
+  it('publishes 8111 and 8080 on the load balancer, which runs deploy/haproxy.cfg', () => {
+    const lb = compose.services.lb as ComposeService;
+    expect(lb.image).toMatch(/^haproxy:/);
+    expect(lb.ports).toEqual(['8111:8111', '8080:8080']);
+    expect(lb.volumes).toContain('./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
+  });
+});
+
+describe('deploy/Dockerfile', () => {
+  it('builds in stages on a current LTS Node and keeps production dependencies only', () => {
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const from of froms) expect(from).toMatch(/^node:(22|24)[.-]/);
+    expect(dockerfile).toContain('npm prune --omit=dev');
+  });
+
+  it('runs as a non-root user, listens on all interfaces and checks /healthz', () => {
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/JNHP_HOST=0\.0\.0\.0/);
+    expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/healthz/m);
+  });
+
+  it('starts node directly (exec form), so SIGTERM reaches it', () => {
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "dist\/gateway\/main\.js"\]$/m);
+  });
+
+  it('copies only folders that exist', () => {
+    for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+      for (const source of (m[1] as string).split(' ')) expect(existsSync(path.join(root, source)), source).toBe(true);
+    }
+  });
+});
