@@ -40,13 +40,9 @@ describe('the TCP server', () => {
   }
 
   /** GET on a fresh connection: what another client sees. */
-  async function getElsewhere(name: string | Buffer): Promise<string> {
+  async function getElsewhere(name: string): Promise<string> {
     const other = await connect();
-    other.send(
-      raw(
-        typeof name === 'string' ? `GET ${name}\r\n` : Buffer.concat([Buffer.from('GET '), name, Buffer.from('\r\n')]),
-      ),
-    );
+    other.send(`GET ${name}\r\n`);
     const reply = await other.readLine();
     other.close();
     return reply;
