@@ -29,6 +29,12 @@ export interface Peer {
   resume(): void;
   /** Closes once everything sent has been written. */
   close(): void;
+  /**
+   * True while the transport holds more unwritten replies than it will
+   * buffer: the session then runs no more lines and reads no more input
+   * until the transport calls `LineSession.writable()`.
+   */
+  readonly congested?: boolean;
 }
 
 export interface SessionOptions {
@@ -74,7 +80,8 @@ export class LineSession {
   private readonly maxPending: number;
   private readonly lineTooLong: string;
   private readonly observer: CommandObserver | undefined;
-  private backlog: Buffer[] = [];
+  /** Input not yet run; a string is an error reply that takes its place in line. */
+  private backlog: (Buffer | string)[] = [];
   private pending: Slot[] = [];
   /** The slot of a multi-step STORE that later lines must wait for. */
   private barrier: Slot | null = null;
@@ -103,6 +110,23 @@ export class LineSession {
     if (this.closed || this.inputEnded) return;
     if (this.splitter.hasInput || this.backlog.length > 0) this.backlog.push(chunk);
     else this.splitter.feed(chunk);
+    this.pump();
+  }
+
+  /**
+   * Answers `ERROR reason` in the place of a command: input the transport
+   * itself refuses (a binary WebSocket message) keeps the order of replies.
+   */
+  refuse(reason: string): void {
+    if (this.closed || this.inputEnded) return;
+    const text = formatError({ reason });
+    if (this.splitter.hasInput || this.backlog.length > 0) this.backlog.push(text);
+    else if (!this.closing) this.refused(text);
+    this.pump();
+  }
+
+  /** The transport can take replies again (see `Peer.congested`): run the lines held back. */
+  writable(): void {
     this.pump();
   }
 
@@ -149,10 +173,20 @@ export class LineSession {
 
   private runLines(): void {
     const splitter = this.splitter;
-    while (!this.closing && this.barrier === null && this.pending.length < this.maxPending) {
+    const peer = this.peer;
+    while (
+      !this.closing &&
+      this.barrier === null &&
+      this.pending.length < this.maxPending &&
+      peer.congested !== true
+    ) {
       let next = splitter.next();
       if (next === Next.NeedMore) {
         const chunk = this.backlog.shift();
+        if (typeof chunk === 'string') {
+          this.refused(chunk);
+          continue;
+        }
         if (chunk !== undefined) {
           splitter.feed(chunk);
           continue;
@@ -236,6 +270,11 @@ export class LineSession {
     );
   }
 
+  private refused(text: string): void {
+    this.reply(text);
+    this.observe(Op.Invalid, Outcome.Invalid, null);
+  }
+
   private observe(op: Op, outcome: Outcome, seconds: number | null): void {
     this.observer?.observe(this.peer.client.transport, op, outcome, seconds);
   }
@@ -262,9 +301,10 @@ export class LineSession {
     return formatError(error);
   }
 
-  /** Reads on only while it can run what it reads; bounds what a client can queue. */
+  /** Reads on only while it can run what it reads and write what it runs; bounds what a client can queue. */
   private adjustFlow(): void {
-    const wantsInput = !this.closing && this.barrier === null && this.pending.length < this.maxPending;
+    const wantsInput =
+      !this.closing && this.barrier === null && this.pending.length < this.maxPending && this.peer.congested !== true;
     if (wantsInput === !this.paused) return;
     this.paused = !wantsInput;
     if (this.paused) this.peer.pause();

@@ -7,12 +7,18 @@ import { MemoryStore } from '../core/store/memory-store.js';
 import type { Store } from '../core/store/store.js';
 import type { Config } from './config.js';
 import { ConnectionRegistry } from './connections.js';
+import { HttpGateway } from './http/http-server.js';
+import { Readiness } from './http/readiness.js';
+import { createRestApp } from './http/rest-app.js';
 import { listen } from './listen.js';
 import type { Logger } from './logger.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createTcpServer } from './tcp/tcp-server.js';
+import { DEFAULT_PING_INTERVAL_MS, WsChannel } from './ws/ws-channel.js';
 
 export interface RunningGateway {
   readonly tcpPort: number;
+  readonly httpPort: number;
   /** Stops accepting, lets open commands finish (up to --drain-timeout-ms), then closes. */
   drain(): Promise<void>;
 }
@@ -24,17 +30,42 @@ function createStore(config: Config): Store {
 
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
   const store = createStore(config);
-  const engine = new Engine(store, null);
   const connections = new ConnectionRegistry(config.maxConnections);
-  const tcp = createTcpServer(engine, { maxLineBytes: config.maxLineBytes, connections, logger });
+  let http: HttpGateway | null = null;
+  const metrics = new GatewayMetrics((transport) =>
+    transport === 'http' ? (http?.openConnections ?? 0) : connections.countBy(transport),
+  );
+  const engine = new Engine(store, null);
+  const observer = metrics.commands;
+  const readiness = new Readiness(store);
+  const tcp = createTcpServer(engine, { maxLineBytes: config.maxLineBytes, connections, logger, observer });
+  const ws = new WsChannel(engine, {
+    maxLineBytes: config.maxLineBytes,
+    connections,
+    logger,
+    observer,
+    pingIntervalMs: wsPingIntervalMs(),
+  });
+  const rest = createRestApp({
+    engine,
+    maxLineBytes: config.maxLineBytes,
+    observer,
+    notReady: () => readiness.notReady(),
+    metrics,
+    onInternalError: (err) => logger.error({ err, transport: 'http' }, 'request failed'),
+  });
+  http = new HttpGateway(rest, ws);
   const tcpPort = await listen(tcp, config.tcpPort, config.host);
-  logger.info({ host: config.host, tcpPort, store: config.store }, 'listening');
+  const httpPort = await listen(http.server, config.httpPort, config.host);
+  logger.info({ host: config.host, tcpPort, httpPort, store: config.store }, 'listening');
 
   let draining: Promise<void> | null = null;
   const drain = async (): Promise<void> => {
     logger.info({ connections: connections.size, deadlineMs: config.drainTimeoutMs }, 'draining');
+    readiness.drain();
     const closed = closeServer(tcp);
-    const drained = connections.drainAll();
+    http?.stopAccepting();
+    const drained = Promise.all([connections.drainAll(), http?.idle()]);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), config.drainTimeoutMs);
@@ -44,17 +75,26 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       connections.destroyAll();
     }
     clearTimeout(timer);
+    http?.closeAll();
+    ws.close();
     await closed;
     await store.close();
     logger.info('stopped');
   };
   return {
     tcpPort,
+    httpPort,
     drain: () => {
       draining ??= drain();
       return draining;
     },
   };
+}
+
+/** Internal: tests shorten the WebSocket heartbeat with JNHP_WS_PING_INTERVAL_MS. */
+function wsPingIntervalMs(): number {
+  const ms = Number(process.env.JNHP_WS_PING_INTERVAL_MS);
+  return Number.isInteger(ms) && ms > 0 ? ms : DEFAULT_PING_INTERVAL_MS;
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,6 +1,7 @@
 // JNHP lines over raw TCP: adapts a net.Socket to a core LineSession.
 
 import net from 'node:net';
+import type { CommandObserver } from '../../core/command-observer.js';
 import type { Engine } from '../../core/engine.js';
 import type { Peer } from '../../core/session.js';
 import { LineSession } from '../../core/session.js';
@@ -11,6 +12,8 @@ import type { Logger } from '../logger.js';
 
 /** Unsent reply bytes past which a client is no longer read (it does not read its replies). */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** Replies queued in one burst past which they are written at once, so that congestion shows mid-burst. */
+const FLUSH_AT = MAX_UNSENT_BYTES / 4;
 /** How long a closed connection may linger before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -18,13 +21,15 @@ export interface TcpServerOptions {
   readonly maxLineBytes: number;
   readonly connections: ConnectionRegistry;
   readonly logger: Logger;
+  readonly observer?: CommandObserver;
 }
 
 class TcpPeer implements Peer {
   readonly client: ClientInfo;
+  congested = false;
+  /** Called when the socket has written what made it congested. */
+  onWritable: () => void = () => {};
   private out = '';
-  private inputPaused = false;
-  private outputFull = false;
 
   constructor(private readonly socket: net.Socket) {
     this.client = { transport: Transport.Tcp, remoteAddress: socket.remoteAddress ?? '' };
@@ -32,6 +37,7 @@ class TcpPeer implements Peer {
 
   send(reply: string): void {
     this.out += `${reply}\r\n`;
+    if (this.out.length > FLUSH_AT) this.flush();
   }
 
   flush(): void {
@@ -39,31 +45,27 @@ class TcpPeer implements Peer {
     const socket = this.socket;
     socket.write(this.out);
     this.out = '';
-    if (!this.outputFull && socket.writableLength > MAX_UNSENT_BYTES) {
-      this.outputFull = true;
-      socket.pause();
+    if (!this.congested && socket.writableLength > MAX_UNSENT_BYTES) {
+      this.congested = true;
       socket.once('drain', () => {
-        this.outputFull = false;
-        if (!this.inputPaused) socket.resume();
+        this.congested = false;
+        this.onWritable();
       });
     }
   }
 
   pause(): void {
-    this.inputPaused = true;
     this.socket.pause();
   }
 
   resume(): void {
-    this.inputPaused = false;
-    if (!this.outputFull) this.socket.resume();
+    this.socket.resume();
   }
 
   close(): void {
     const socket = this.socket;
     socket.end();
     // Read and drop what the client still sends, so its FIN is seen.
-    this.inputPaused = false;
     socket.resume();
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
@@ -72,10 +74,13 @@ class TcpPeer implements Peer {
 export function createTcpServer(engine: Engine, options: TcpServerOptions): net.Server {
   const { connections, logger } = options;
   return net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    const session = new LineSession(engine, new TcpPeer(socket), {
+    const peer = new TcpPeer(socket);
+    const session = new LineSession(engine, peer, {
       maxLineBytes: options.maxLineBytes,
+      observer: options.observer,
       onInternalError: (err) => logger.error({ err, transport: 'tcp' }, 'command failed'),
     });
+    peer.onWritable = () => session.writable();
     const connection = {
       transport: Transport.Tcp,
       drain: () => session.drain(),

@@ -1,0 +1,105 @@
+// The gateway's Prometheus metrics: commands by transport, command and
+// outcome with latency histograms, open connections by transport, hook calls
+// by hook and outcome, and the process defaults of prom-client.
+
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { type Transport, Transport as Transports } from '../../core/validation/validation.js';
+import type { HookOutcome, ValidationObserver } from '../../core/validation/validation-observer.js';
+import { CommandMetrics, LATENCY_BOUNDS } from './command-metrics.js';
+
+/** Open connections of one transport (`http`: sockets, keep-alive ones included). */
+export type ConnectionCount = (transport: Transport) => number;
+
+const HOOK_BOUNDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class GatewayMetrics implements ValidationObserver {
+  readonly registry = new Registry();
+  /** The CommandObserver every transport reports to. */
+  readonly commands = new CommandMetrics();
+  private readonly hookCalls: Counter<'hook' | 'outcome'>;
+  private readonly hookSeconds: Histogram<'hook'>;
+
+  constructor(openConnections: ConnectionCount) {
+    const registers = [this.registry];
+    const commands = this.commands;
+    new Counter({
+      name: 'jnhp_commands_total',
+      help: 'Commands answered, by transport, command and outcome',
+      labelNames: ['transport', 'command', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        commands.forEachCount((transport, command, outcome, count) => this.inc({ transport, command, outcome }, count));
+      },
+    });
+    this.registry.registerMetric(commandLatency(commands));
+    new Gauge({
+      name: 'jnhp_open_connections',
+      help: 'Open client connections, by transport',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        for (const transport of Object.values(Transports)) this.set({ transport }, openConnections(transport));
+      },
+    });
+    this.hookCalls = new Counter({
+      name: 'jnhp_validator_calls_total',
+      help: 'Validator hook calls, by hook and outcome',
+      labelNames: ['hook', 'outcome'],
+      registers,
+    });
+    this.hookSeconds = new Histogram({
+      name: 'jnhp_validator_duration_seconds',
+      help: 'Validator hook call latency, queue included',
+      labelNames: ['hook'],
+      buckets: HOOK_BOUNDS,
+      registers,
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  hookSettled(hook: string, outcome: HookOutcome, seconds: number): void {
+    this.hookCalls.inc({ hook, outcome });
+    this.hookSeconds.observe({ hook }, seconds);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/**
+ * A histogram whose buckets CommandMetrics already counted: prom-client's
+ * own Histogram can only be fed one observation at a time, so this hands the
+ * registry finished values, in the shape its `get()` returns.
+ */
+function commandLatency(commands: CommandMetrics): Metric {
+  const name = 'jnhp_command_duration_seconds';
+  const metric = {
+    name,
+    help: 'Command latency, by transport and command; commands answered synchronously count in the first bucket',
+    type: 'histogram',
+    aggregator: 'sum',
+    collect: () => {},
+    reset: () => {},
+    get: async () => {
+      const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+      for (const s of commands.latencySeries()) {
+        const labels = { transport: s.transport, command: s.command };
+        s.cumulative.forEach((value, i) => {
+          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: LATENCY_BOUNDS[i] as number }, value });
+        });
+        values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.count });
+        values.push({ metricName: `${name}_sum`, labels, value: s.sum });
+        values.push({ metricName: `${name}_count`, labels, value: s.count });
+      }
+      return { name, help: metric.help, type: metric.type, aggregator: metric.aggregator, values };
+    },
+  };
+  return metric as unknown as Metric;
+}

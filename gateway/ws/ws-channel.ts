@@ -1,0 +1,186 @@
+// JNHP lines over WebSocket (SPEC section 2): adapts each socket of a `ws`
+// server in noServer mode to a core LineSession, so that WebSocket clients
+// get the semantics, order and limits of TCP ones.
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { CommandObserver } from '../../core/command-observer.js';
+import type { Engine } from '../../core/engine.js';
+import { LineSession, type Peer } from '../../core/session.js';
+import { type ClientInfo, Transport } from '../../core/validation/validation.js';
+import type { Connection, ConnectionRegistry } from '../connections.js';
+import type { Logger } from '../logger.js';
+import { MAX_UNSENT_BYTES } from '../tcp/tcp-server.js';
+
+export const DEFAULT_PING_INTERVAL_MS = 30_000;
+/** How long a closing socket waits for the client's close frame. */
+const CLOSE_TIMEOUT_MS = 2000;
+/** Room for the line end of a message that holds one line of the longest length. */
+const LINE_END_BYTES = 2;
+const LF = 0x0a;
+
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  TryAgainLater: 1013,
+} as const;
+
+export interface WsChannelOptions {
+  readonly maxLineBytes: number;
+  readonly connections: ConnectionRegistry;
+  readonly logger: Logger;
+  readonly observer?: CommandObserver;
+  readonly pingIntervalMs?: number;
+}
+
+class WsPeer implements Peer {
+  readonly client: ClientInfo;
+  closeCode: number = CloseCode.Normal;
+  private corked = false;
+  private inputPaused = false;
+  private outputFull = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+    remoteAddress: string,
+  ) {
+    this.client = { transport: Transport.Ws, remoteAddress };
+  }
+
+  send(reply: string): void {
+    // One burst of replies leaves in one write: the frames wait for flush().
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+    }
+    this.ws.send(reply);
+  }
+
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+    if (!this.outputFull && this.ws.bufferedAmount > MAX_UNSENT_BYTES) {
+      this.outputFull = true;
+      this.ws.pause();
+      this.socket.once('drain', () => {
+        this.outputFull = false;
+        if (!this.inputPaused) this.ws.resume();
+      });
+    }
+  }
+
+  pause(): void {
+    this.inputPaused = true;
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.inputPaused = false;
+    if (!this.outputFull) this.ws.resume();
+  }
+
+  close(): void {
+    const ws = this.ws;
+    ws.close(this.closeCode);
+    setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS).unref();
+  }
+}
+
+/** The message as input that ends in a line end, so that its last line completes. */
+function terminated(data: Buffer): Buffer {
+  if (data.length > 0 && data[data.length - 1] === LF) return data;
+  const line = Buffer.allocUnsafe(data.length + 1);
+  data.copy(line);
+  line[data.length] = LF;
+  return line;
+}
+
+interface Live {
+  readonly ws: WebSocket;
+  alive: boolean;
+}
+
+export class WsChannel {
+  private readonly server: WebSocketServer;
+  private readonly live = new Set<Live>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: WsChannelOptions,
+  ) {
+    this.server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: options.maxLineBytes + LINE_END_BYTES,
+      perMessageDeflate: false,
+      // The session answers invalid UTF-8 with ERROR, as on TCP.
+      skipUTF8Validation: true,
+    });
+    this.heartbeat = setInterval(() => this.ping(), options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS).unref();
+  }
+
+  /** Completes the WebSocket handshake of `request` and serves the socket. */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.server.handleUpgrade(request, socket, head, (ws) => this.serve(ws, socket, request));
+  }
+
+  /** Stops the heartbeat; open sockets are closed through the ConnectionRegistry. */
+  close(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  private serve(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
+    const { connections, logger } = this.options;
+    const peer = new WsPeer(ws, socket, request.socket.remoteAddress ?? '');
+    const session = new LineSession(this.engine, peer, {
+      maxLineBytes: this.options.maxLineBytes,
+      observer: this.options.observer,
+      onInternalError: (err) => logger.error({ err, transport: Transport.Ws }, 'command failed'),
+    });
+    const connection: Connection = {
+      transport: Transport.Ws,
+      drain: () => {
+        peer.closeCode = CloseCode.GoingAway;
+        session.drain();
+      },
+      destroy: () => ws.terminate(),
+    };
+    ws.on('error', (err) => logger.debug({ err: err.message, transport: Transport.Ws }, 'connection error'));
+    if (!connections.add(connection)) {
+      ws.send('ERROR too many connections (see --max-connections)');
+      ws.close(CloseCode.TryAgainLater);
+      return;
+    }
+    const live: Live = { ws, alive: true };
+    this.live.add(live);
+    ws.on('pong', () => {
+      live.alive = true;
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) session.refuse('binary messages are not supported');
+      else session.receive(terminated(data));
+    });
+    ws.on('close', () => {
+      session.destroy();
+      this.live.delete(live);
+      connections.delete(connection);
+    });
+  }
+
+  /** Closes every peer that did not answer the previous ping, and pings the others. */
+  private ping(): void {
+    for (const live of this.live) {
+      if (!live.alive) {
+        this.options.logger.debug({ transport: Transport.Ws }, 'no pong: closing');
+        live.ws.terminate();
+        continue;
+      }
+      live.alive = false;
+      live.ws.ping();
+    }
+  }
+}
