@@ -1,6 +1,7 @@
 // Configuration from flags and environment (SPEC section 6). Flags win over
 // env; a bad value is a ConfigError whose message is the one line main prints.
 
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_LINE_BYTES } from '../core/protocol/limits.js';
 
@@ -24,6 +25,7 @@ export interface Config {
   readonly validatorFailure: 'closed' | 'open';
   readonly validatorQueue: number;
   readonly validatorEnv: readonly string[];
+  readonly validatorWorkers: number;
   readonly maxLineBytes: number;
   readonly maxConnections: number;
   readonly drainTimeoutMs: number;
@@ -151,6 +153,12 @@ const OPTIONS = {
     parse: list(/,/),
     help: 'environment variables passed on to exec hooks (comma-separated)',
   },
+  'validator-workers': {
+    env: 'JNHP_VALIDATOR_WORKERS',
+    fallback: String(availableParallelism()),
+    parse: integer(1, 1024),
+    help: 'threads that run worker: hooks (all of them share one pool)',
+  },
   'max-line-bytes': {
     env: 'JNHP_MAX_LINE_BYTES',
     fallback: String(DEFAULT_MAX_LINE_BYTES),
@@ -220,6 +228,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     validatorFailure: get('validator-failure'),
     validatorQueue: get('validator-queue'),
     validatorEnv: get('validator-env'),
+    validatorWorkers: get('validator-workers'),
     maxLineBytes: get('max-line-bytes'),
     maxConnections: get('max-connections'),
     drainTimeoutMs: get('drain-timeout-ms'),

@@ -25,6 +25,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     gateway = await startGateway(config, logger);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`jnhp-gateway: ${err.message} (see --help)\n`);
+      process.exit(EXIT_USAGE);
+    }
     logger.fatal({ err }, 'cannot start');
     process.stderr.write(`jnhp-gateway: cannot start: ${(err as Error).message}\n`);
     process.exit(1);

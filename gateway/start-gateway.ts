@@ -5,6 +5,7 @@ import type { Server } from 'node:net';
 import { Engine } from '../core/engine.js';
 import { MemoryStore } from '../core/store/memory-store.js';
 import type { Store } from '../core/store/store.js';
+import type { ValidationObserver } from '../core/validation/validation-observer.js';
 import type { Config } from './config.js';
 import { ConnectionRegistry } from './connections.js';
 import { HttpGateway } from './http/http-server.js';
@@ -14,6 +15,8 @@ import { listen } from './listen.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createTcpServer } from './tcp/tcp-server.js';
+import { startValidationHooks } from './validation-hooks.js';
+import { ValidationLog } from './validation-log.js';
 import { DEFAULT_PING_INTERVAL_MS, WsChannel } from './ws/ws-channel.js';
 
 export interface RunningGateway {
@@ -35,7 +38,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const metrics = new GatewayMetrics((transport) =>
     transport === 'http' ? (http?.openConnections ?? 0) : connections.countBy(transport),
   );
-  const engine = new Engine(store, null);
+  // Every listener of hook calls (the log; metrics may add theirs) hears each one.
+  const validationObservers: ValidationObserver[] = [new ValidationLog(logger)];
+  const hooks = await startValidationHooks(config, validationObservers);
+  const engine = new Engine(store, hooks.validation);
   const observer = metrics.commands;
   const readiness = new Readiness(store);
   const tcp = createTcpServer(engine, { maxLineBytes: config.maxLineBytes, connections, logger, observer });
@@ -78,6 +84,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     http?.closeAll();
     ws.close();
     await closed;
+    await hooks.close();
     await store.close();
     logger.info('stopped');
   };
