@@ -174,12 +174,7 @@ export class LineSession {
   private runLines(): void {
     const splitter = this.splitter;
     const peer = this.peer;
-    while (
-      !this.closing &&
-      this.barrier === null &&
-      this.pending.length < this.maxPending &&
-      peer.congested !== true
-    ) {
+    while (!this.closing && this.barrier === null && this.pending.length < this.maxPending && peer.congested !== true) {
       let next = splitter.next();
       if (next === Next.NeedMore) {
         const chunk = this.backlog.shift();

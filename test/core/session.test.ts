@@ -334,6 +334,68 @@ describe('LineSession', () => {
     });
   });
 
+  describe('with a transport that cannot write fast enough', () => {
+    /** Reports itself congested once `room` replies wait unwritten, until the test lets them out. */
+    class SlowPeer extends MemoryPeer {
+      congested = false;
+      private unwritten = 0;
+
+      constructor(private readonly room: number) {
+        super();
+      }
+
+      override send(reply: string): void {
+        super.send(reply);
+        if (++this.unwritten >= this.room) this.congested = true;
+      }
+
+      /** The wire took everything: not congested any more. */
+      drained(): void {
+        this.unwritten = 0;
+        this.congested = false;
+      }
+    }
+
+    function slow(room: number) {
+      const peer = new SlowPeer(room);
+      const lines = new LineSession(new Engine(new MemoryStore()), peer, { maxLineBytes: 1024 });
+      return { peer, session: lines, send: (text: string) => lines.receive(Buffer.from(text)) };
+    }
+
+    it('stops running lines and reading while the transport is congested, and goes on when it is writable', () => {
+      const { peer, session: lines, send } = slow(2);
+      send('STORE k v\r\nGET k\r\nGET k\r\nPING\r\nEXISTS k\r\n');
+      expect(peer.written).toEqual(['W00T!', 'v']);
+      expect(peer.paused).toBe(true);
+      send('GET k\r\n');
+      expect(peer.written).toEqual(['W00T!', 'v']);
+      peer.drained();
+      lines.writable();
+      expect(peer.written).toEqual(['W00T!', 'v', 'v', 'PONG']);
+      expect(peer.paused).toBe(true);
+      peer.drained();
+      lines.writable();
+      expect(peer.written).toEqual(['W00T!', 'v', 'v', 'PONG', 'AWESOME!', 'v']);
+      peer.drained();
+      lines.writable();
+      expect(peer.paused).toBe(false);
+      expect(peer.count('pause')).toBe(peer.count('resume'));
+    });
+
+    it('answers every line before closing at end of input, however often it is congested', () => {
+      const { peer, session: lines, send } = slow(1);
+      send('PING\r\nPING\r\nPING\r\nQUIT\r\nPING\r\n');
+      lines.endOfInput();
+      let rounds = 0;
+      while (!peer.closed && rounds++ < 10) {
+        peer.drained();
+        lines.writable();
+      }
+      expect(peer.written).toEqual(['PONG', 'PONG', 'PONG']);
+      expect(peer.closed).toBe(true);
+    });
+  });
+
   describe('STORE step by step, with a validation', () => {
     function validated() {
       const store = new ManualStore();
