@@ -21,7 +21,25 @@ async function main(argv: string[]): Promise<void> {
     process.exit(EXIT_USAGE);
   }
   const logger = createLogger(config.logLevel);
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
+  let signalled = false;
+  const drainAndExit = (running: NonNullable<typeof gateway>): void => {
+    running.drain().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.fatal({ err }, 'drain failed');
+        process.exit(1);
+      },
+    );
+  };
+  const stop = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'signal received');
+    signalled = true;
+    if (gateway !== undefined) drainAndExit(gateway);
+  };
+  // Before listening: a signal just after the `listening` line must drain, not kill.
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   try {
     gateway = await startGateway(config, logger);
   } catch (err) {
@@ -33,18 +51,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`jnhp-gateway: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const stop = (signal: NodeJS.Signals): void => {
-    logger.info({ signal }, 'signal received');
-    gateway.drain().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.fatal({ err }, 'drain failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  if (signalled) drainAndExit(gateway);
 }
 
 await main(process.argv.slice(2));
