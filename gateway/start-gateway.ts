@@ -39,7 +39,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     transport === 'http' ? (http?.openConnections ?? 0) : connections.countBy(transport),
   );
   // Every listener of hook calls (the log; metrics may add theirs) hears each one.
-  const validationObservers: ValidationObserver[] = [new ValidationLog(logger)];
+  const validationObservers: ValidationObserver[] = [new ValidationLog(logger), metrics];
   const hooks = await startValidationHooks(config, validationObservers);
   const engine = new Engine(store, hooks.validation);
   const observer = metrics.commands;

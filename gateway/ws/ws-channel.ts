@@ -19,6 +19,8 @@ const CLOSE_TIMEOUT_MS = 2000;
 /** Room for the line end of a message that holds one line of the longest length. */
 const LINE_END_BYTES = 2;
 const LF = 0x0a;
+/** Reply bytes of one burst past which they are written at once, so that congestion shows mid-burst. */
+const FLUSH_AT = MAX_UNSENT_BYTES / 4;
 
 export const CloseCode = {
   Normal: 1000,
@@ -37,9 +39,11 @@ export interface WsChannelOptions {
 class WsPeer implements Peer {
   readonly client: ClientInfo;
   closeCode: number = CloseCode.Normal;
-  private corked = false;
-  private inputPaused = false;
-  private outputFull = false;
+  congested = false;
+  /** Called when the socket has written what made it congested. */
+  onWritable: () => void = () => {};
+  /** Bytes of replies sent since the last flush (the socket is corked meanwhile). */
+  private corkedBytes = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -51,40 +55,38 @@ class WsPeer implements Peer {
 
   send(reply: string): void {
     // One burst of replies leaves in one write: the frames wait for flush().
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-    }
+    if (this.corkedBytes === 0) this.socket.cork();
     this.ws.send(reply);
+    this.corkedBytes += reply.length + 1;
+    if (this.corkedBytes > FLUSH_AT) this.flush();
   }
 
   flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
+    if (this.corkedBytes === 0) return;
+    this.corkedBytes = 0;
     this.socket.uncork();
-    if (!this.outputFull && this.ws.bufferedAmount > MAX_UNSENT_BYTES) {
-      this.outputFull = true;
-      this.ws.pause();
+    if (!this.congested && this.ws.bufferedAmount > MAX_UNSENT_BYTES) {
+      this.congested = true;
       this.socket.once('drain', () => {
-        this.outputFull = false;
-        if (!this.inputPaused) this.ws.resume();
+        this.congested = false;
+        this.onWritable();
       });
     }
   }
 
   pause(): void {
-    this.inputPaused = true;
     this.ws.pause();
   }
 
   resume(): void {
-    this.inputPaused = false;
-    if (!this.outputFull) this.ws.resume();
+    this.ws.resume();
   }
 
   close(): void {
     const ws = this.ws;
     ws.close(this.closeCode);
+    // Read on, so that the client's close frame is seen.
+    ws.resume();
     setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS).unref();
   }
 }
@@ -141,6 +143,7 @@ export class WsChannel {
       observer: this.options.observer,
       onInternalError: (err) => logger.error({ err, transport: Transport.Ws }, 'command failed'),
     });
+    peer.onWritable = () => session.writable();
     const connection: Connection = {
       transport: Transport.Ws,
       drain: () => {
