@@ -96,6 +96,33 @@ describe('the TCP server', () => {
     expect(await client.request('GET unicode')).toBe('ünïcødé ✓ 鍵');
   });
 
+  it('answers every line, an unterminated last one included, to a client that half-closes, then closes', async () => {
+    const replies = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => {
+        socket.end('STORE half-close v\r\nPING\r\nGET half-close');
+      });
+      socket.setEncoding('utf8').on('data', (chunk: string) => {
+        text += chunk;
+      });
+      socket.on('end', () => {
+        socket.destroy();
+        resolve(text);
+      });
+    });
+    expect(replies).toBe('W00T!\r\nPONG\r\nv\r\n');
+  });
+
+  it('accepts a line of exactly --max-line-bytes and refuses one byte more', async () => {
+    const client = await connect();
+    const fits = `STORE limit-fits ${'x'.repeat(65536 - 'STORE limit-fits '.length)}`;
+    const over = `STORE limit-over ${'x'.repeat(65537 - 'STORE limit-over '.length)}`;
+    expect(Buffer.byteLength(fits)).toBe(65536);
+    client.send(`${fits}\r\n${over}\n`);
+    expect(await client.readLines(2)).toEqual(['W00T!', 'ERROR line longer than 65536 bytes (see --max-line-bytes)']);
+    expect(await client.request('EXISTS limit-over')).toBe('RARGH!');
+  });
+
   it('answers PING with PONG and ignores blank lines', async () => {
     const client = await connect();
     client.send('\r\n   \r\n\t\r\nPING\r\n\r\nPING  \r\n');
