@@ -2,6 +2,7 @@
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
 import { tcpBench } from './tcp-bench.js';
+import { validatorBench } from './validator-bench.js';
 
 const settings = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
@@ -15,3 +16,5 @@ console.log(
   `node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`,
 );
 for (const line of await tcpBench(settings)) console.log(line);
+// Validation hooks: STOREs per second through each kind, and GET latency beside a slow hook.
+for (const line of await validatorBench(settings)) console.log(line);
