@@ -4,6 +4,8 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_LINE_BYTES } from '../core/protocol/limits.js';
+import { DEFAULT_CACHE_NAMES } from '../core/store/name-cache.js';
+import { parseRedisUrl, RedisUrlError } from '../core/store/redis-url.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -18,6 +20,7 @@ export interface Config {
   readonly store: 'memory' | 'redis';
   readonly redisUrl: string;
   readonly redisPrefix: string;
+  readonly redisCacheNames: number;
   readonly storeTimeoutMs: number;
   readonly validators: readonly string[];
   readonly validatorTimeoutMs: number;
@@ -66,14 +69,11 @@ const text: Parse<string> = (raw, flag) => {
 };
 
 const redisUrl: Parse<string> = (raw, flag) => {
-  let url: URL;
   try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`--${flag}: not a URL: '${raw}'`);
-  }
-  if (!['redis:', 'rediss:'].includes(url.protocol)) {
-    throw new ConfigError(`--${flag}: expected a redis:// or rediss:// URL, got '${url.protocol}'`);
+    parseRedisUrl(raw);
+  } catch (err) {
+    if (err instanceof RedisUrlError) throw new ConfigError(`--${flag}: ${err.message}`);
+    throw err;
   }
   return raw;
 };
@@ -111,6 +111,12 @@ const OPTIONS = {
     help: 'Redis to use with --store redis',
   },
   'redis-prefix': { env: 'JNHP_REDIS_PREFIX', fallback: 'jnhp:', parse: text, help: 'prefix of every Redis key' },
+  'redis-cache-names': {
+    env: 'JNHP_REDIS_CACHE_NAMES',
+    fallback: String(DEFAULT_CACHE_NAMES),
+    parse: integer(0, 100_000_000),
+    help: 'stored names this gateway remembers, to answer GET and EXISTS without Redis (0: none)',
+  },
   'store-timeout-ms': {
     env: 'JNHP_STORE_TIMEOUT_MS',
     fallback: '2000',
@@ -221,6 +227,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     store: get('store'),
     redisUrl: get('redis-url'),
     redisPrefix: get('redis-prefix'),
+    redisCacheNames: get('redis-cache-names'),
     storeTimeoutMs: get('store-timeout-ms'),
     validators: get('validator'),
     validatorTimeoutMs: get('validator-timeout-ms'),

@@ -4,6 +4,7 @@
 import type { Server } from 'node:net';
 import { Engine } from '../core/engine.js';
 import { MemoryStore } from '../core/store/memory-store.js';
+import { RedisStore } from '../core/store/redis-store.js';
 import type { Store } from '../core/store/store.js';
 import type { ValidationObserver } from '../core/validation/validation-observer.js';
 import type { Config } from './config.js';
@@ -14,6 +15,7 @@ import { createRestApp } from './http/rest-app.js';
 import { listen } from './listen.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { StoreLog } from './store-log.js';
 import { createTcpServer } from './tcp/tcp-server.js';
 import { startValidationHooks } from './validation-hooks.js';
 import { ValidationLog } from './validation-log.js';
@@ -26,13 +28,19 @@ export interface RunningGateway {
   drain(): Promise<void>;
 }
 
-function createStore(config: Config): Store {
+function createStore(config: Config, logger: Logger): Store {
   if (config.store === 'memory') return new MemoryStore();
-  throw new Error(`store '${config.store}' is not available in this build`);
+  return new RedisStore({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    timeoutMs: config.storeTimeoutMs,
+    cacheNames: config.redisCacheNames,
+    observer: new StoreLog(logger),
+  });
 }
 
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
-  const store = createStore(config);
+  const store = createStore(config, logger);
   const connections = new ConnectionRegistry(config.maxConnections);
   let http: HttpGateway | null = null;
   const metrics = new GatewayMetrics((transport) =>
