@@ -147,6 +147,8 @@ export async function startLocalCluster(options: ClusterOptions = {}): Promise<L
     const haproxy = startManaged('haproxy', 'haproxy', ['-db', '-f', HAPROXY_CFG], {
       PATH: process.env.PATH,
       JNHP_LB_HOST: '127.0.0.1',
+      // Within an ordinary shell's open-file limit.
+      JNHP_LB_MAXCONN: '4000',
       JNHP_LB_TCP_PORT: String(tcpPort),
       JNHP_LB_HTTP_PORT: String(httpPort),
       JNHP_LB_STATS: `127.0.0.1:${statsPort}`,
@@ -178,7 +180,9 @@ export async function startLocalCluster(options: ClusterOptions = {}): Promise<L
           () => 0,
         );
         if (up >= want * 2) return;
-        if (Date.now() > deadline) throw new Error(`HAProxy sees ${up} of ${want * 2} servers up`);
+        if (Date.now() > deadline) {
+          throw new Error(`HAProxy sees ${up} of ${want * 2} servers up:\n${haproxy.output().slice(-3000)}`);
+        }
         await new Promise((r) => setTimeout(r, 200));
       }
     };

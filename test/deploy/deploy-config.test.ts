@@ -59,7 +59,7 @@ describe('deploy/haproxy.cfg', () => {
     const http = haproxyCfg.slice(haproxyCfg.indexOf('\nbackend gateways_http'));
     expect(tcp).toContain('tcp-check send "PING\\r\\n"');
     expect(tcp).toContain('tcp-check expect string PONG');
-    expect(http).toContain('option httpchk GET /readyz');
+    expect(http).toContain('http-check send meth GET uri /readyz');
     expect(http).toContain('http-check expect status 200');
   });
 
