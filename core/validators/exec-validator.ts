@@ -12,6 +12,8 @@ import { VerdictScanner } from './verdict-scanner.js';
 
 /** The end of stderr kept to explain a failure in the log. */
 const STDERR_TAIL_CHARS = 300;
+/** How long output may still come after the program exited. */
+const PIPE_GRACE_MS = 200;
 
 export interface ExecOptions {
   /** The gateway's environment: only PATH, LANG and the `passEnv` names are taken from it. */
@@ -91,6 +93,12 @@ export class ExecValidator implements Validator {
         exited = true;
         // Whatever the program left running in its group goes with it.
         killGroup();
+        // A process that left the group (setsid) may still hold the pipes: stop waiting for them soon.
+        const timer = setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, PIPE_GRACE_MS);
+        child.once('close', () => clearTimeout(timer));
       });
       child.once('close', (code: number | null, killedBy: NodeJS.Signals | null) => {
         signal.removeEventListener('abort', onAbort);

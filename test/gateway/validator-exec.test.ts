@@ -287,3 +287,32 @@ describe('an exec: validator failing open', () => {
     client.close();
   });
 });
+
+describe('an exec: validator that leaves a process holding its stdout', () => {
+  let gateway: SpawnedGateway;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'jnhp-escape-'));
+    gateway = await spawnGateway([
+      '--validator',
+      `exec:${fixture('escape.sh')} ${dir}`,
+      '--validator-timeout-ms',
+      '3000',
+    ]);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    try {
+      process.kill(Number(readFileSync(path.join(dir, 'escaped.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      // not started, or gone
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is answered once the program has exited, without waiting for the pipe to close', async () => {
+    const started = Date.now();
+    expect(await storeOnce(gateway.tcpPort, 'escape-check', 'v')).toBe('W00T!');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
