@@ -79,3 +79,27 @@ describe('a worker: validator', () => {
     }
   });
 });
+
+describe('the worker: pool size', () => {
+  it('runs one call at a time with --validator-workers 1', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jnhp-pool-'));
+    const gateway = await spawnGateway(['--validator', WORKER, '--validator-workers', '1']);
+    try {
+      const started = Date.now();
+      const replies = await Promise.all(
+        [0, 1].map(async (i) => {
+          const client = await LineClient.connect(gateway.tcpPort);
+          const reply = await client.request(`STORE pool${i} busy:${path.join(dir, `busy${i}`)}`, 10_000);
+          client.close();
+          return reply;
+        }),
+      );
+      expect(replies).toEqual(['W00T!', 'W00T!']);
+      // Two 1 s busy loops on one thread cannot overlap.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    } finally {
+      await gateway.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
