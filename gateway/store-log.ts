@@ -15,7 +15,7 @@ export class StoreLog implements StoreObserver {
   unavailable(event: StoreUnavailable): void {
     this.logger.error(
       { store: event.target, reason: event.reason, downForMs: event.downForMs, err: describe(event.cause) },
-      'store unavailable: commands answer ERROR storage unavailable until it is back',
+      'store unavailable',
     );
   }
 }

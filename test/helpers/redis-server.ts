@@ -55,6 +55,8 @@ export interface RedisServer {
 export interface RedisServerOptions {
   /** More redis-server arguments, e.g. ['--requirepass', 'secret']. */
   readonly args?: readonly string[];
+  /** A port to use instead of a free one. */
+  readonly port?: number;
 }
 
 export function freePort(): Promise<number> {
@@ -71,12 +73,12 @@ export function freePort(): Promise<number> {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jnhp-redis-'));
   for (let tries = 0; ; tries++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     try {
       return await launch(port, dir, options.args ?? []);
     } catch (err) {
       // Someone took the port between freePort() and redis-server's bind: try another.
-      if (tries >= 3 || !/Address already in use/.test(String(err))) {
+      if (tries >= 3 || options.port !== undefined || !/Address already in use/.test(String(err))) {
         rmSync(dir, { recursive: true, force: true });
         throw err;
       }
