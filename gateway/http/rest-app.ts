@@ -2,6 +2,7 @@
 // health, readiness and metrics endpoints, as one hono app.
 
 import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { type CommandObserver, Outcome } from '../../core/command-observer.js';
@@ -55,6 +56,24 @@ function keyName(url: string): Name | Problem {
   }
   const wrong = nameProblem(text, Buffer.byteLength(text));
   return wrong === null ? Name.of(text) : problem(ErrorCode.BadName, wrong);
+}
+
+/** The first value of header `field` (lower case), read from the raw headers: no header object is built. */
+function rawHeader(raw: readonly string[], field: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === field.length && name.toLowerCase() === field) return raw[i + 1];
+  }
+  return undefined;
+}
+
+/** Who asks, for validators; the address is looked up only if one asks for it. */
+class HttpClient implements ClientInfo {
+  readonly transport = Transport.Http;
+  constructor(private readonly incoming: IncomingMessage) {}
+  get remoteAddress(): string {
+    return this.incoming.socket.remoteAddress ?? '';
+  }
 }
 
 /** The value a PUT body carries: the body itself, or `value` of a JSON object. */
@@ -122,7 +141,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
           return respond(problem(HttpProblem.NotFound, `no name '${name.text}'`));
         }
         observe(Op.Get, Outcome.Hit, seconds);
-        if (c.req.header('Accept')?.includes('application/json')) {
+        if (rawHeader(c.env.incoming.rawHeaders, 'accept')?.includes('application/json')) {
           return new Response(JSON.stringify({ name: name.text, value }), { headers: JSON_TYPE });
         }
         return new Response(value, { headers: TEXT });
@@ -163,9 +182,9 @@ export function createRestApp(options: RestOptions): Hono<Env> {
       // The rest of the body is never read: the connection ends with this answer.
       return respond(p, { ...PROBLEM, Connection: 'close' });
     }
-    const value = bodyValue(body, c.req.header('Content-Type'));
+    const value = bodyValue(body, rawHeader(c.env.incoming.rawHeaders, 'content-type'));
     if (typeof value !== 'string') return invalid(value);
-    const client: ClientInfo = { transport: Transport.Http, remoteAddress: c.env.incoming.socket.remoteAddress ?? '' };
+    const client = new HttpClient(c.env.incoming);
     return run(
       Op.Store,
       () => engine.store(name, value, client),
@@ -179,21 +198,17 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     );
   };
 
-  app.on(['GET', 'PUT'], '/keys/*', (c) => {
+  // One handler for every method: a single match keeps hono on its fast path.
+  app.all('/keys/*', (c) => {
+    const method = c.req.method;
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'PUT') {
+      return respond(problem(HttpProblem.MethodNotAllowed, `allowed: ${ALLOWED}`), { ...PROBLEM, Allow: ALLOWED });
+    }
     const name = keyName(c.req.url);
     if (!(name instanceof Name)) return invalid(name);
-    switch (c.req.method) {
-      case 'PUT':
-        return put(c, name);
-      case 'HEAD':
-        return head(name);
-      default:
-        return get(c, name);
-    }
+    if (method === 'GET') return get(c, name);
+    return method === 'PUT' ? put(c, name) : head(name);
   });
-  app.all('/keys/*', () =>
-    respond(problem(HttpProblem.MethodNotAllowed, `allowed: ${ALLOWED}`), { ...PROBLEM, Allow: ALLOWED }),
-  );
 
   app.get('/healthz', () => new Response('ok\n', { headers: TEXT }));
   app.get('/readyz', async () => {

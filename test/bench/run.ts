@@ -1,6 +1,7 @@
 // npm run bench: every benchmark, one after another, printed as a table.
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
+import { httpBench } from './http-bench.js';
 import { tcpBench } from './tcp-bench.js';
 import { validatorBench } from './validator-bench.js';
 
@@ -16,5 +17,7 @@ console.log(
   `node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`,
 );
 for (const line of await tcpBench(settings)) console.log(line);
+// HTTP and WebSocket: one request in flight per connection (BENCH_DEPTH does not apply); every figure best of the rounds.
+for (const line of await httpBench(settings)) console.log(line);
 // Validation hooks: STOREs per second through each kind, and GET latency beside a slow hook.
 for (const line of await validatorBench(settings)) console.log(line);
