@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawHttp } from '../helpers/http-raw.js';
 import { LineClient } from '../helpers/line-client.js';
+import { describeWithRedis, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { repoRoot } from '../helpers/repo-root.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 
@@ -64,8 +65,6 @@ describe('REST', () => {
       await expectProblem(await put('failing', 'fail-me'), 503, 'validator_failed');
       expect((await fetch(url('failing'))).status).toBe(404);
     });
-
-    it.todo('answers 503 when the storage is unavailable (needs a store that can fail: the Redis store)');
 
     it.each([
       ['a name longer than 250 bytes', 'n'.repeat(251)],
@@ -162,8 +161,6 @@ describe('REST', () => {
     it('answers 400 to a bad name', async () => {
       await expectProblem(await fetch(url('a%zz')), 400, 'bad_name');
     });
-
-    it.todo('answers 503 when the storage is unavailable (needs a store that can fail: the Redis store)');
   });
 
   describe('HEAD /keys/{name}', () => {
@@ -207,8 +204,6 @@ describe('REST', () => {
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
     });
 
-    it.todo('answers 503 on /readyz while the store does not answer (needs the Redis store)');
-
     it('serves /metrics in the Prometheus text format', async () => {
       const res = await fetch(`${base}/metrics`);
       expect(res.status).toBe(200);
@@ -219,5 +214,51 @@ describe('REST', () => {
       expect(text).toContain('jnhp_open_connections{transport="http"}');
       expect(text).toMatch(/jnhp_validator_calls_total\{hook="[^"]+",outcome="refuse"\} \d/);
     });
+  });
+});
+
+describeWithRedis('REST while the store does not answer', () => {
+  let redis: RedisServer;
+  let gateway: SpawnedGateway;
+  let base: string;
+  const status = async (path: string, init?: RequestInit): Promise<number> => {
+    const res = await fetch(`${base}${path}`, init);
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    gateway = await spawnGateway(['--store', 'redis', '--redis-url', redis.url, '--store-timeout-ms', '300']);
+    base = `http://127.0.0.1:${gateway.httpPort}`;
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await redis?.stop();
+  });
+
+  it('answers 503 to PUT, GET and HEAD, never 404 or 409, and /readyz turns 503 until the store is back', async () => {
+    // Ready once the gateway has connected to the store.
+    await expect.poll(() => status('/readyz'), { timeout: 10_000 }).toBe(200);
+    expect(await status('/keys/before', { method: 'PUT', body: 'v' })).toBe(201);
+    redis.pause();
+    try {
+      const put = await fetch(`${base}/keys/during`, { method: 'PUT', body: 'v' });
+      expect(put.status).toBe(503);
+      expect(await put.json()).toMatchObject({ type: 'urn:jnhp:problem:storage_unavailable', status: 503 });
+      expect(await status('/keys/before', { method: 'PUT', body: 'again' })).not.toBe(201);
+      const get = await fetch(`${base}/keys/unknown`);
+      expect(get.status).toBe(503);
+      expect(get.headers.get('content-type')).toBe('application/problem+json');
+      expect(await get.json()).toMatchObject({ type: 'urn:jnhp:problem:storage_unavailable' });
+      expect(await status('/keys/unknown', { method: 'HEAD' })).toBe(503);
+      // SPEC 5: /readyz follows the store's reachability within a few seconds.
+      await expect.poll(() => status('/readyz'), { timeout: 10_000 }).toBe(503);
+      expect(await status('/healthz')).toBe(200);
+    } finally {
+      redis.resume();
+    }
+    await expect.poll(() => status('/readyz'), { timeout: 10_000 }).toBe(200);
+    expect(await status('/keys/during', { method: 'PUT', body: 'v' })).toBe(201);
   });
 });
