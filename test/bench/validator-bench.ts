@@ -50,10 +50,10 @@ export async function validatorBench(s: BenchSettings): Promise<string[]> {
   const webhook = await startWebhook();
   try {
     const kinds: [string, string][] = [
-      ['exec (sh script printing JNHP:1)', `exec:${fixture('allow.sh')}`],
-      ['worker (returns true)', `worker:${fixture('allow-worker.mjs')}`],
-      ['module (returns true)', `module:${fixture('allow-worker.mjs')}`],
-      ['webhook (local Node server, 204)', webhook.url],
+      ['exec: sh script', `exec:${fixture('allow.sh')}`],
+      ['worker: true', `worker:${fixture('allow-worker.mjs')}`],
+      ['module: true', `module:${fixture('allow-worker.mjs')}`],
+      ['webhook: local 204', webhook.url],
     ];
     for (const [label, validator] of kinds) {
       const result = await withGateway(['--validator', validator], (gateway) =>
@@ -65,7 +65,7 @@ export async function validatorBench(s: BenchSettings): Promise<string[]> {
           expect: (b, start, end) => b.toString('latin1', start, end) === 'W00T!',
         }),
       );
-      lines.push(formatResult(`tcp STORE via ${label} c=${s.connections} d=1`, result));
+      lines.push(formatResult(`tcp STORE, ${label} c=${s.connections} d=1`, result));
     }
   } finally {
     webhook.child.kill('SIGTERM');
@@ -93,9 +93,9 @@ export async function validatorBench(s: BenchSettings): Promise<string[]> {
       }),
     ]);
     const label = `c=${s.connections} d=${s.depth}`;
-    lines.push(formatResult(`tcp GET, no STORE waiting ${label}`, alone as LoadResult));
-    lines.push(formatResult(`tcp GET, ${SLOW_CONNECTIONS} STOREs on a ${SLOW_SECONDS} s hook ${label}`, busy));
-    lines.push(formatResult(`  (those STOREs, c=${SLOW_CONNECTIONS} d=1)`, stores));
+    lines.push(formatResult(`tcp GET, no hook busy ${label}`, alone as LoadResult));
+    lines.push(formatResult(`tcp GET, ${SLOW_CONNECTIONS} STOREs on ${SLOW_SECONDS} s hook ${label}`, busy));
+    lines.push(formatResult(`  those STOREs c=${SLOW_CONNECTIONS} d=1`, stores));
   });
   return lines;
 }
