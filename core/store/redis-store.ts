@@ -141,7 +141,9 @@ export class RedisStore implements Store {
     const onError = (err: unknown): void => {
       this.cause = err;
       this.errorSinceConnect = true;
-      if (!this.everUsable && !this.usable) this.reportDown('Redis unreachable');
+      if (!this.everUsable && !this.usable) {
+        this.reportDown(isReplyError(err) ? 'Redis refused the connection' : 'Redis unreachable');
+      }
     };
     this.client.on('error', onError);
     this.client.on('node error', onError);

@@ -3,7 +3,7 @@
 // and started again on the same port and dir. Never the Redis on 6379.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,8 +53,10 @@ export interface RedisServer {
 }
 
 export interface RedisServerOptions {
-  /** More redis-server arguments, e.g. ['--requirepass', 'secret']. */
-  readonly args?: readonly string[];
+  /** More redis-server arguments, e.g. ['--requirepass', 'secret'], or a function of the port. */
+  readonly args?: readonly string[] | ((port: number) => readonly string[]);
+  /** Needs port + 10000 free too (a Redis Cluster node's bus). */
+  readonly clusterBus?: boolean;
   /** A port to use instead of a free one. */
   readonly port?: number;
 }
@@ -70,12 +72,62 @@ export function freePort(): Promise<number> {
   });
 }
 
+async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10000 > 65535) continue;
+    const bus = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port + 10000, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (bus) return port;
+  }
+}
+
+export interface RedisSentinel {
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** A Redis Sentinel on a free port that monitors the master on `masterPort` as `name`. */
+export async function startRedisSentinel(masterPort: number, name: string): Promise<RedisSentinel> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jnhp-sentinel-'));
+  const port = await freePort();
+  const config = path.join(dir, 'sentinel.conf');
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${name} 60000`,
+      '',
+    ].join('\n'),
+  );
+  const sentinel = await run([config, '--sentinel', '--logfile', ''], /\+monitor master/);
+  return {
+    port,
+    pid: sentinel.child.pid as number,
+    stop: async () => {
+      if (sentinel.running()) {
+        sentinel.child.kill('SIGKILL');
+        await sentinel.exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jnhp-redis-'));
   for (let tries = 0; ; tries++) {
-    const port = options.port ?? (await freePort());
+    const port = options.port ?? (await (options.clusterBus ? freeClusterPort() : freePort()));
+    const args = typeof options.args === 'function' ? options.args(port) : (options.args ?? []);
     try {
-      return await launch(port, dir, options.args ?? []);
+      return await launch(port, dir, args);
     } catch (err) {
       // Someone took the port between freePort() and redis-server's bind: try another.
       if (tries >= 3 || options.port !== undefined || !/Address already in use/.test(String(err))) {
@@ -149,7 +201,7 @@ interface Running {
 }
 
 /** Starts redis-server and resolves once it accepts connections. */
-function run(args: readonly string[]): Promise<Running> {
+function run(args: readonly string[], ready = /Ready to accept connections/): Promise<Running> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -158,11 +210,11 @@ function run(args: readonly string[]): Promise<Running> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`redis-server not ready within 10 s:\n${text}`));
+      reject(new Error(`redis-server ${args.join(' ')} not ready within 10 s:\n${text}`));
     }, 10_000);
     const onData = (chunk: Buffer): void => {
       text = (text + chunk.toString('utf8')).slice(-64 * 1024);
-      if (/Ready to accept connections/.test(text)) {
+      if (ready.test(text)) {
         clearTimeout(timer);
         resolve(handle);
       }
