@@ -49,10 +49,6 @@ export class ValidationPolicy implements Validation {
     this.clock = options.clock ?? systemClock;
   }
 
-  get validators(): readonly Validator[] {
-    return this.hooks.map((h) => h.validator);
-  }
-
   check(request: ValidationRequest): Promise<Verdict> {
     const started = this.clock.now();
     const controller = new AbortController();
