@@ -158,6 +158,7 @@ export async function startLocalCluster(options: ClusterOptions = {}): Promise<L
       JNHP_GATEWAY_HTTP_PORT: String(gatewayHttpPort),
     });
     started.push(haproxy);
+    if (process.env.JNHP_CLUSTER_DEBUG) haproxy.child.stdout?.pipe(process.stderr);
     log(
       `haproxy pid ${haproxy.pid}: JNHP on 127.0.0.1:${tcpPort}, HTTP on 127.0.0.1:${httpPort}, stats on :${statsPort}`,
     );
