@@ -79,7 +79,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     readiness.drain();
     const closed = closeServer(tcp);
     http?.stopAccepting();
-    const drained = Promise.all([connections.drainAll(), http?.idle()]);
+    const drained = Promise.all([connections.drainAll(), http?.settled()]);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), config.drainTimeoutMs);

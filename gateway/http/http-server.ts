@@ -20,6 +20,9 @@ export const HTTP_TIMEOUTS = {
   connectionsCheckingInterval: 1_000,
 } as const;
 
+/** While draining, how long a connection that has not sent a request yet counts as busy (its request may be on its way). */
+export const NEW_CONNECTION_GRACE_MS = 1000;
+
 // biome-ignore lint/suspicious/noExplicitAny: any hono app, whatever its bindings
 type AnyHono = Hono<any, any, any>;
 
@@ -29,7 +32,10 @@ export class HttpGateway {
   private sockets = 0;
   private inFlight = 0;
   private readonly upgraded = new WeakSet<Duplex>();
-  private idleWaiter: (() => void) | null = null;
+  /** Connections that have not sent a request yet, and when they were accepted. */
+  private readonly fresh = new Map<Duplex, number>();
+  private settledWaiter: (() => void) | null = null;
+  private settleTimer: NodeJS.Timeout | undefined;
 
   constructor(app: AnyHono, ws: WsChannel) {
     this.server = createAdaptorServer({
@@ -38,19 +44,24 @@ export class HttpGateway {
     }) as http.Server;
     this.server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveTimeout;
     // Before hono's listener, which may answer synchronously.
-    this.server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    this.server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.inFlight++;
+      this.fresh.delete(req.socket);
       res.on('close', this.requestClosed);
       if (this.draining) res.setHeader('Connection', 'close');
     });
     this.server.on('connection', (socket: net.Socket) => {
       this.sockets++;
+      this.fresh.set(socket, performance.now());
       socket.on('close', () => {
         if (!this.upgraded.has(socket)) this.sockets--;
+        this.fresh.delete(socket);
+        this.checkSettled();
       });
     });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.upgraded.add(socket);
+      this.fresh.delete(socket);
       this.sockets--;
       socket.on('error', () => {});
       if (this.draining) return reject(socket, 503, 'Service Unavailable');
@@ -74,11 +85,14 @@ export class HttpGateway {
     net.Server.prototype.close.call(this.server);
   }
 
-  /** Resolves once no request is in flight. */
-  idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+  /**
+   * Resolves once no request is in flight and no connection accepted in the
+   * last NEW_CONNECTION_GRACE_MS is still waiting for its first request.
+   */
+  settled(): Promise<void> {
     return new Promise((resolve) => {
-      this.idleWaiter = resolve;
+      this.settledWaiter = resolve;
+      this.checkSettled();
     });
   }
 
@@ -89,11 +103,22 @@ export class HttpGateway {
 
   private readonly requestClosed = (): void => {
     this.inFlight--;
-    if (this.inFlight === 0 && this.idleWaiter !== null) {
-      this.idleWaiter();
-      this.idleWaiter = null;
-    }
+    if (this.inFlight === 0) this.checkSettled();
   };
+
+  private checkSettled(): void {
+    if (this.settledWaiter === null || this.inFlight > 0) return;
+    clearTimeout(this.settleTimer);
+    let wait = 0;
+    const now = performance.now();
+    for (const accepted of this.fresh.values()) wait = Math.max(wait, accepted + NEW_CONNECTION_GRACE_MS - now);
+    if (wait > 0) {
+      this.settleTimer = setTimeout(() => this.checkSettled(), wait);
+      return;
+    }
+    this.settledWaiter();
+    this.settledWaiter = null;
+  }
 }
 
 function pathOf(url: string | undefined): string {

@@ -106,4 +106,16 @@ describe('the gateway process', () => {
     expect(late.status).toBe(201);
     expect(await exited).toBe(0);
   });
+
+  it('answers a request that arrives on a connection accepted just before SIGTERM', async () => {
+    gateway = await spawnGateway();
+    const justAccepted = await RawHttp.connect(gateway.httpPort);
+    const exited = gateway.stop('SIGTERM');
+    await gateway.waitForLog((l) => l.msg === 'draining');
+    justAccepted.write('PUT /keys/just-in-time HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv');
+    const res = await justAccepted.response();
+    expect(res.status).toBe(201);
+    expect(res.headers.connection).toBe('close');
+    expect(await exited).toBe(0);
+  });
 });
