@@ -11,6 +11,8 @@ export type CommandSource = (conn: number, count: number) => Buffer;
 
 export interface LoadOptions {
   readonly port: number;
+  /** Spreads the connections over these ports, round robin, instead of `port` (several servers). */
+  readonly ports?: readonly number[];
   readonly connections: number;
   readonly depth: number;
   readonly warmupMs: number;
@@ -49,7 +51,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const sentAt = new Float64Array(depth);
         let head = 0;
         let inFlight = 0;
-        const socket = net.connect({ port: options.port, host: '127.0.0.1', noDelay: true });
+        const port = options.ports?.[conn % options.ports.length] ?? options.port;
+        const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
         sockets.push(socket);
         const send = (count: number): void => {
           const now = performance.now();

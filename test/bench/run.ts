@@ -2,6 +2,7 @@
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
 import { httpBench } from './http-bench.js';
+import { redisBench } from './redis-bench.js';
 import { tcpBench } from './tcp-bench.js';
 import { validatorBench } from './validator-bench.js';
 
@@ -21,3 +22,5 @@ for (const line of await tcpBench(settings)) console.log(line);
 for (const line of await httpBench(settings)) console.log(line);
 // Validation hooks: STOREs per second through each kind, and GET latency beside a slow hook.
 for (const line of await validatorBench(settings)) console.log(line);
+// Redis store: 1 and 3 gateways on one test-started redis-server, beside redis-benchmark on it.
+for (const line of await redisBench(settings)) console.log(line);
