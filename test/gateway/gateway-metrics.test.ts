@@ -3,10 +3,28 @@ import { Outcome } from '../../core/command-observer.js';
 import { Op } from '../../core/protocol/command.js';
 import { Transport } from '../../core/validation/validation.js';
 import { HookOutcome } from '../../core/validation/validation-observer.js';
-import { CommandMetrics, LATENCY_BOUNDS } from '../../gateway/metrics/command-metrics.js';
+import {
+  CommandMetrics,
+  LATENCY_BOUNDS,
+  OPS,
+  OUTCOMES,
+  opIndex,
+  outcomeIndex,
+  TRANSPORTS,
+  transportIndex,
+} from '../../gateway/metrics/command-metrics.js';
 import { GatewayMetrics } from '../../gateway/metrics/gateway-metrics.js';
 
 describe('CommandMetrics', () => {
+  it('gives every transport, command and outcome its own slot, matching its label', () => {
+    expect([...TRANSPORTS].sort()).toEqual(Object.values(Transport).sort());
+    expect([...OPS].sort()).toEqual(Object.values(Op).sort());
+    expect([...OUTCOMES].sort()).toEqual(Object.values(Outcome).sort());
+    for (const t of Object.values(Transport)) expect(TRANSPORTS[transportIndex(t)]).toBe(t);
+    for (const op of Object.values(Op)) expect(OPS[opIndex(op)]).toBe(op);
+    for (const o of Object.values(Outcome)) expect(OUTCOMES[outcomeIndex(o)]).toBe(o);
+  });
+
   it('counts each (transport, command, outcome) in its own slot', () => {
     const m = new CommandMetrics();
     m.observe(Transport.Tcp, Op.Get, Outcome.Hit, null);
