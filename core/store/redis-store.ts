@@ -237,6 +237,10 @@ export class RedisStore implements Store {
         reply = client.exists(op.key);
         break;
       case Kind.Put: {
+        if (!this.clock.known) {
+          op.fail(new Error("Redis's clock is not known yet"));
+          return;
+        }
         const deadline = String(this.clock.toRedis(op.deadline));
         reply =
           op.tokenKey === null

@@ -20,6 +20,9 @@ import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 /** Names that put braces, and so Redis Cluster hash tags, in every position. */
 const NAMES = ['plain', 'a{b}c', '{x}', '{}x', 'a}b', '{open', 'close}', '}{', 'ключ{鍵}'];
 
+/** The ACL rule README "Redis" gives for the gateway's user. */
+const ACL_COMMANDS = '-@all +get +exists +set +evalsha +script|load +time +info';
+
 async function gatewayOn(url: string, env: NodeJS.ProcessEnv = {}): Promise<SpawnedGateway> {
   const gateway = await spawnGateway(['--store', 'redis', '--redis-url', url], { env });
   await gateway.waitForLog((l) => l.msg === 'store connected');
@@ -63,6 +66,15 @@ describeWithRedis('the gateway on each kind of Redis', () => {
     expect(down).toMatchObject({ reason: 'Redis refused the connection' });
     expect(String(down.err)).toMatch(/WRONGPASS|invalid password/i);
     expect(JSON.stringify(wrong.logs)).not.toContain('nope');
+  });
+
+  it('works as an ACL user allowed only the commands README lists, on the prefix only', async () => {
+    const redis = started(await startRedisServer());
+    const raw = new Redis(redis.port, '127.0.0.1');
+    await raw.call('ACL', 'SETUSER', 'jnhp', 'on', '>pw', '~jnhp:*', ...ACL_COMMANDS.split(' '));
+    raw.disconnect();
+    const gateway = started(await gatewayOn(`redis://jnhp:pw@127.0.0.1:${redis.port}`));
+    await roundTrip(gateway);
   });
 
   it('speaks TLS to a rediss:// URL, trusting the CA named by NODE_EXTRA_CA_CERTS', async () => {

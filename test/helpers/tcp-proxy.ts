@@ -18,7 +18,6 @@ export class TcpProxy {
   private refusing = false;
   private loseArmed: { request: (request: Buffer) => boolean; reply: (reply: Buffer) => boolean } | null = null;
   private loseTriggered = false;
-  private readonly serverDataWaiters = new Set<() => void>();
   private readonly cutWaiters = new Set<() => void>();
   private readonly heldWaiters = new Set<() => void>();
 
@@ -90,18 +89,6 @@ export class TcpProxy {
     return this.wait(this.heldWaiters, held, timeoutMs, `nothing held with '${text}'`);
   }
 
-  /** Resolves when the server next sends anything to a client. */
-  nextServerData(timeoutMs = 10_000): Promise<void> {
-    let seen = false;
-    const mark = (): void => {
-      seen = true;
-    };
-    this.serverDataWaiters.add(mark);
-    return this.wait(this.serverDataWaiters, () => seen, timeoutMs, 'no server data').finally(() =>
-      this.serverDataWaiters.delete(mark),
-    );
-  }
-
   close(): Promise<void> {
     for (const pair of this.pairs) this.cut(pair);
     return new Promise((resolve) => this.listener.close(() => resolve()));
@@ -127,7 +114,6 @@ export class TcpProxy {
     });
     server.on('data', (chunk: Buffer) => {
       if (!this.pairs.has(pair)) return;
-      for (const w of this.serverDataWaiters) w();
       if (pair.loseReply?.(chunk)) {
         this.loseTriggered = true;
         this.refusing = true;
