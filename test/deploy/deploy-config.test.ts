@@ -59,6 +59,8 @@ describe('deploy/haproxy.cfg', () => {
     const http = haproxyCfg.slice(haproxyCfg.indexOf('\nbackend gateways_http'));
     expect(tcp).toContain('tcp-check send "PING\\r\\n"');
     expect(tcp).toContain('tcp-check expect string PONG');
+    // The JNHP backend follows readiness too: a draining replica, or one whose store is down, gets no new client.
+    expect(tcp).toContain('tcp-check send "GET /readyz HTTP/1.1');
     expect(http).toContain('http-check send meth GET uri /readyz');
     expect(http).toContain('http-check expect status 200');
   });
