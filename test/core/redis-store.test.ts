@@ -140,7 +140,7 @@ describeWithRedis('RedisStore when Redis goes away', () => {
         store.ping(),
       ]);
       // "At once": far sooner than the 10 s timeout.
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(performance.now() - started).toBeLessThan(2000);
       for (const answer of answers) {
         expect(answer.status).toBe('rejected');
         expect(isStorageUnavailable((answer as PromiseRejectedResult).reason)).toBe(true);
@@ -233,7 +233,7 @@ describeWithRedis('RedisStore when Redis goes away', () => {
       await expect(store.putIfAbsent(Name.of('paused'), 'v')).rejects.toSatisfy(isStorageUnavailable);
       const waited = performance.now() - started;
       expect(waited).toBeGreaterThanOrEqual(450);
-      expect(waited).toBeLessThan(1500);
+      expect(waited).toBeLessThan(2500);
       await events.waitFor('unavailable');
       await expect(store.ping()).rejects.toSatisfy(isStorageUnavailable);
       const seen = events.events.length;
@@ -343,7 +343,7 @@ describeWithRedis('RedisStore when a reply is lost', () => {
       proxy.loseReply(isWrite);
       const started = performance.now();
       await expect(store.putIfAbsent(Name.of('away'), 'v')).rejects.toSatisfy(isStorageUnavailable);
-      expect(performance.now() - started).toBeLessThan(1500);
+      expect(performance.now() - started).toBeLessThan(2500);
     } finally {
       await store.close();
     }
@@ -355,7 +355,7 @@ describeWithRedis('RedisStore when a reply is lost', () => {
       proxy.hold();
       const started = performance.now();
       await expect(store.putIfAbsent(Name.of('late'), 'v')).rejects.toSatisfy(isStorageUnavailable);
-      expect(performance.now() - started).toBeLessThan(1400);
+      expect(performance.now() - started).toBeLessThan(2400);
       proxy.release();
       // Anything sent after the STORE on its connection is answered after Redis ran it.
       await expect(store.has(Name.of('late'))).resolves.toBe(false);
