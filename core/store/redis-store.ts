@@ -10,16 +10,14 @@
 // a session's pipelined commands are applied in its order.
 
 import { randomBytes } from 'node:crypto';
-import { type Cluster, type Redis, ReplyError } from 'ioredis';
 import { storageUnavailable } from '../errors.js';
 import type { Name } from '../name.js';
 import { type Deadlined, DeadlineQueue } from './deadline-queue.js';
 import { DEFAULT_CACHE_BYTES, DEFAULT_CACHE_NAMES, NameCache } from './name-cache.js';
-import { createRedisClient } from './redis-client.js';
-import { RedisClock } from './redis-clock.js';
+import { isReplyError, RedisConnection } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
-import { describeRedisTarget, parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
-import { WRITE_SCRIPT, WRITE_SCRIPT_SHA, WriteResult } from './redis-write-script.js';
+import { parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
+import { WRITE_SCRIPT_SHA, WriteResult } from './redis-write-script.js';
 import type { MaybePromise, Store } from './store.js';
 import type { StoreObserver } from './store-observer.js';
 
@@ -39,19 +37,12 @@ export interface RedisStoreOptions {
   readonly observer?: StoreObserver;
 }
 
-const REMIND_EVERY_MS = 30_000;
-
 const Kind = { Get: 0, Has: 1, Put: 2 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 type Result = string | boolean | undefined;
 
 /** ioredis's words for "this command was never written" (the connection was not ready). */
 const NOT_SENT = /isn't writeable|enableOfflineQueue options is false|isn't ready/;
-
-/** Redis answered with an error (as opposed to the connection failing). */
-function isReplyError(err: unknown): err is Error {
-  return err instanceof (ReplyError as typeof Error);
-}
 
 class Operation implements Deadlined {
   settled = false;
@@ -68,7 +59,7 @@ class Operation implements Deadlined {
     readonly kind: Kind,
     readonly key: Buffer,
     readonly deadline: number,
-    readonly store: RedisStore,
+    private readonly timeoutError: () => Error,
     readonly value: string = '',
     readonly tokenKey: Buffer | null = null,
     readonly token: string = '',
@@ -87,115 +78,83 @@ class Operation implements Deadlined {
   }
 
   expire(): void {
-    this.fail(this.store.timeoutError());
+    this.fail(this.timeoutError());
   }
 }
 
 export class RedisStore implements Store {
   readonly target: RedisTarget;
-  private readonly client: Redis | Cluster;
+  private readonly connection: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly cache: NameCache;
-  private readonly clock = new RedisClock();
   private readonly inFlight = new DeadlineQueue<Operation>();
   private readonly timeoutMs: number;
   private readonly tokenTtlMs: number;
   private readonly tokenBase = `${randomBytes(12).toString('base64url')}.`;
-  private readonly description: string;
-  private readonly observer: StoreObserver | undefined;
-  private readonly probeTimer: NodeJS.Timeout;
+  private readonly timeoutError: () => Error;
   private tokenCount = 0;
   /** Lost in flight, to be re-sent first on the next connection (standalone and Sentinel only). */
   private toResend: Operation[] = [];
-  /** Counts connections made and lost: work for an older one is dropped. */
-  private epoch = 0;
-  /** The current connection is set up (script loaded, clock read). */
-  private connected = false;
-  /** A reachability check has waited longer than the timeout. */
-  private stalled = false;
-  private usable = false;
-  private everUsable = false;
-  private downSince = performance.now();
-  private lastReminder = Number.NEGATIVE_INFINITY;
-  private cause: unknown = new Error('not connected to Redis yet');
-  private probeSentAt: number | null = null;
-  private errorSinceConnect = false;
-  private scriptReloading = false;
   private closed = false;
-  private corked: { uncork(): void } | null = null;
 
   constructor(options: RedisStoreOptions) {
     this.target = parseRedisUrl(options.url);
-    this.description = describeRedisTarget(this.target);
     this.timeoutMs = options.timeoutMs;
     this.tokenTtlMs = 2 * options.timeoutMs + 1000;
-    this.observer = options.observer;
     this.keys = new RedisKeys(options.prefix, this.target.mode === RedisMode.Cluster);
     this.cache = new NameCache({
       names: options.cacheNames ?? DEFAULT_CACHE_NAMES,
       bytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
     });
-    this.client = createRedisClient(this.target, options.timeoutMs);
-    this.client.on('ready', () => this.onConnected());
-    this.client.on('close', () => this.onDisconnected('connection lost'));
-    const onError = (err: unknown): void => {
-      this.cause = err;
-      this.errorSinceConnect = true;
-      if (!this.everUsable && !this.usable) {
-        this.reportDown(isReplyError(err) ? 'Redis refused the connection' : 'Redis unreachable');
-      }
-    };
-    this.client.on('error', onError);
-    this.client.on('node error', onError);
-    this.probeTimer = setInterval(() => this.probe(), options.probeIntervalMs ?? 1000);
-    this.probeTimer.unref();
+    this.connection = new RedisConnection(
+      this.target,
+      {
+        // Redis may have lost data while the gateway was away from it.
+        connecting: () => this.cache.clear(),
+        ready: () => this.resendLost(),
+      },
+      { timeoutMs: options.timeoutMs, probeIntervalMs: options.probeIntervalMs ?? 1000, observer: options.observer },
+    );
+    this.timeoutError = () => this.connection.timeoutError();
   }
 
   get(name: Name): MaybePromise<string | undefined> {
     const cached = this.cache.get(name.buf, name.start, name.end);
     if (cached !== undefined) return cached;
-    if (!this.usable) return this.unavailable();
-    return this.start(new Operation(Kind.Get, this.keys.key(name), this.deadline(), this)) as Promise<
+    if (!this.connection.usable) return this.unavailable();
+    return this.start(new Operation(Kind.Get, this.keys.key(name), this.deadline(), this.timeoutError)) as Promise<
       string | undefined
     >;
   }
 
   has(name: Name): MaybePromise<boolean> {
     if (this.cache.get(name.buf, name.start, name.end) !== undefined) return true;
-    if (!this.usable) return this.unavailable();
-    return this.start(new Operation(Kind.Has, this.keys.key(name), this.deadline(), this)) as Promise<boolean>;
+    if (!this.connection.usable) return this.unavailable();
+    return this.start(
+      new Operation(Kind.Has, this.keys.key(name), this.deadline(), this.timeoutError),
+    ) as Promise<boolean>;
   }
 
   putIfAbsent(name: Name, value: string): MaybePromise<boolean> {
     if (this.cache.get(name.buf, name.start, name.end) !== undefined) return false;
-    if (!this.usable) return this.unavailable();
+    if (!this.connection.usable) return this.unavailable();
     const key = this.keys.key(name);
     const token = `${this.tokenBase}${(this.tokenCount++).toString(36)}`;
-    const op = new Operation(Kind.Put, key, this.deadline(), this, value, this.keys.tokenKey(key), token);
+    const op = new Operation(Kind.Put, key, this.deadline(), this.timeoutError, value, this.keys.tokenKey(key), token);
     return this.start(op) as Promise<boolean>;
   }
 
   /** Resolves while Redis answers (within the last check), rejects with storage unavailable otherwise. */
   ping(): Promise<void> {
-    return this.usable ? Promise.resolve() : this.unavailable();
+    return this.connection.usable ? Promise.resolve() : this.unavailable();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.probeTimer);
-    this.usable = false;
-    this.connected = false;
     for (const op of this.toResend) op.fail(new Error('store closed'));
     this.toResend = [];
-    const quit = this.client.quit().catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.timeoutMs);
-    });
-    await Promise.race([quit, late]);
-    clearTimeout(timer);
-    this.client.disconnect();
+    await this.connection.close();
     for (const op of this.inFlight.takeAll()) op.fail(new Error('store closed'));
   }
 
@@ -204,17 +163,12 @@ export class RedisStore implements Store {
     return this.cache.size;
   }
 
-  /** The error behind an expired operation. */
-  timeoutError(): Error {
-    return new Error(`no answer from Redis within ${this.timeoutMs} ms (see --store-timeout-ms)`);
-  }
-
   private deadline(): number {
     return performance.now() + this.timeoutMs;
   }
 
   private unavailable(): Promise<never> {
-    return Promise.reject(storageUnavailable(this.cause));
+    return Promise.reject(storageUnavailable(this.connection.cause));
   }
 
   private start(op: Operation): Promise<Result> {
@@ -225,9 +179,8 @@ export class RedisStore implements Store {
 
   private send(op: Operation): void {
     const attempt = ++op.attempt;
-    const epoch = this.epoch;
-    const client = this.client;
-    this.batch();
+    const { client, clock, epoch } = this.connection;
+    this.connection.batch();
     let reply: Promise<unknown>;
     switch (op.kind) {
       case Kind.Get:
@@ -237,11 +190,11 @@ export class RedisStore implements Store {
         reply = client.exists(op.key);
         break;
       case Kind.Put: {
-        if (!this.clock.known) {
+        if (!clock.known) {
           op.fail(new Error("Redis's clock is not known yet"));
           return;
         }
-        const deadline = String(this.clock.toRedis(op.deadline));
+        const deadline = String(clock.toRedis(op.deadline));
         reply =
           op.tokenKey === null
             ? client.evalsha(WRITE_SCRIPT_SHA, 1, op.key, op.value, op.token, deadline, this.tokenTtlMs)
@@ -299,7 +252,7 @@ export class RedisStore implements Store {
     if (op.settled) return;
     if (isReplyError(err)) {
       // Redis answered with an error: the command ran (or not) and is not retried.
-      if (err.message.startsWith('NOSCRIPT')) this.reloadScript();
+      if (err.message.startsWith('NOSCRIPT')) this.connection.reloadScript();
       op.fail(err);
       return;
     }
@@ -309,7 +262,7 @@ export class RedisStore implements Store {
       this.target.mode !== RedisMode.Cluster &&
       !NOT_SENT.test(message) &&
       // Re-sent only when its connection is gone; on a live one, later commands are already behind it.
-      (epoch !== this.epoch || (this.client as Redis).status !== 'ready') &&
+      this.connection.isGone(epoch) &&
       (op.kind !== Kind.Put || op.tokenKey !== null) &&
       performance.now() < op.deadline;
     if (!resendable) {
@@ -318,153 +271,13 @@ export class RedisStore implements Store {
     }
     // Lost in flight: re-send it on the next connection, before anything new.
     this.toResend.push(op);
-    if (epoch === this.epoch && this.connected) this.onDisconnected('connection lost');
+    this.connection.lost(epoch);
   }
 
-  private onConnected(): void {
-    if (this.closed) return;
-    const epoch = ++this.epoch;
-    this.connected = false;
-    this.errorSinceConnect = false;
-    this.cache.clear();
-    const sentAt = performance.now();
-    const setup = Promise.all([this.loadScript(), this.client.time()]);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(this.timeoutError()), this.timeoutMs);
-    });
-    Promise.race([setup, late]).then(
-      ([, time]) => {
-        clearTimeout(timer);
-        if (epoch !== this.epoch || this.closed) return;
-        this.clock.sample(time, sentAt, performance.now(), true);
-        this.connected = true;
-        this.stalled = false;
-        // Lost commands first, in their order, so that each session's order holds.
-        const resend = this.toResend;
-        this.toResend = [];
-        for (const op of resend) if (!op.settled) this.send(op);
-        this.setUsable(true, '');
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        if (epoch !== this.epoch || this.closed) return;
-        this.cause = err;
-        this.reportDown('Redis connected but not usable');
-        // Make a new connection and try again.
-        this.client.disconnect(true);
-      },
-    );
+  /** Called once a new connection is set up, before it takes new commands: lost ones go first, in order. */
+  private resendLost(): void {
+    const resend = this.toResend;
+    this.toResend = [];
+    for (const op of resend) if (!op.settled) this.send(op);
   }
-
-  private onDisconnected(reason: string): void {
-    if (!this.errorSinceConnect && this.connected) this.cause = new Error('the connection to Redis closed');
-    this.epoch++;
-    this.connected = false;
-    this.clock.forget();
-    this.setUsable(false, reason);
-  }
-
-  private loadScript(): Promise<unknown> {
-    const client = this.client;
-    if (this.target.mode !== RedisMode.Cluster) return (client as Redis).script('LOAD', WRITE_SCRIPT);
-    return Promise.all((client as Cluster).nodes('master').map((node) => node.script('LOAD', WRITE_SCRIPT)));
-  }
-
-  /** A NOSCRIPT reply (Redis lost its scripts: restarted, SCRIPT FLUSH, a new node): load it again. */
-  private reloadScript(): void {
-    if (this.scriptReloading) return;
-    this.scriptReloading = true;
-    this.loadScript()
-      .catch(() => undefined)
-      .finally(() => {
-        this.scriptReloading = false;
-      });
-  }
-
-  /** Checks reachability (and reads Redis's clock) once a second. */
-  private probe(): void {
-    const now = performance.now();
-    if (this.probeSentAt !== null) {
-      if (now - this.probeSentAt > this.timeoutMs && !this.stalled) {
-        this.stalled = true;
-        this.cause = this.timeoutError();
-        this.setUsable(false, `no answer within ${this.timeoutMs} ms`);
-      }
-      return;
-    }
-    if (!this.connected) {
-      if (!this.usable && now - this.lastReminder >= REMIND_EVERY_MS) {
-        this.reportDown(this.everUsable ? 'Redis still unavailable' : 'Redis still unreachable');
-      }
-      return;
-    }
-    const epoch = this.epoch;
-    this.probeSentAt = now;
-    this.client.time().then(
-      (time) => {
-        const answeredAt = performance.now();
-        const sentAt = this.probeSentAt ?? now;
-        this.probeSentAt = null;
-        if (epoch !== this.epoch || this.closed) return;
-        this.clock.sample(time, sentAt, answeredAt, false);
-        if (this.stalled && this.connected) {
-          this.stalled = false;
-          this.setUsable(true, '');
-        }
-      },
-      (err: unknown) => {
-        this.probeSentAt = null;
-        if (epoch !== this.epoch || this.closed || !isReplyError(err)) return;
-        // Connected, but Redis refuses to answer (BUSY, MASTERDOWN ...): not ready until it does.
-        this.stalled = true;
-        this.cause = err;
-        this.setUsable(false, 'Redis answers with an error');
-      },
-    );
-  }
-
-  private setUsable(usable: boolean, reason: string): void {
-    const now = performance.now();
-    if (this.closed) usable = false;
-    if (usable === this.usable) return;
-    this.usable = usable;
-    if (usable) {
-      const downForMs = this.everUsable ? Math.round(now - this.downSince) : null;
-      this.everUsable = true;
-      this.observer?.available({ target: this.description, downForMs });
-    } else {
-      this.downSince = now;
-      this.lastReminder = Number.NEGATIVE_INFINITY;
-      this.reportDown(reason);
-    }
-  }
-
-  private reportDown(reason: string): void {
-    const now = performance.now();
-    if (this.closed || now - this.lastReminder < REMIND_EVERY_MS) return;
-    this.lastReminder = now;
-    this.observer?.unavailable({
-      target: this.description,
-      reason,
-      cause: this.cause,
-      downForMs: Math.round(now - this.downSince),
-    });
-  }
-
-  /** Commands sent in one turn of the event loop leave in one write. */
-  private batch(): void {
-    if (this.corked !== null || this.target.mode === RedisMode.Cluster) return;
-    const stream = (this.client as Redis).stream;
-    if (stream === undefined || stream === null) return;
-    stream.cork();
-    this.corked = stream;
-    setImmediate(this.uncork);
-  }
-
-  private readonly uncork = (): void => {
-    const stream = this.corked;
-    this.corked = null;
-    stream?.uncork();
-  };
 }
