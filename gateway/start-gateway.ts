@@ -28,19 +28,43 @@ export interface RunningGateway {
   drain(): Promise<void>;
 }
 
-function createStore(config: Config, logger: Logger): Store {
-  if (config.store === 'memory') return new MemoryStore();
-  return new RedisStore({
+/** The store, and a promise that resolves the first time it answers. */
+function createStore(config: Config, logger: Logger): { store: Store; answering: Promise<void> } {
+  if (config.store === 'memory') return { store: new MemoryStore(), answering: Promise.resolve() };
+  const log = new StoreLog(logger);
+  let answered: () => void = () => {};
+  const answering = new Promise<void>((resolve) => {
+    answered = resolve;
+  });
+  const store = new RedisStore({
     url: config.redisUrl,
     prefix: config.redisPrefix,
     timeoutMs: config.storeTimeoutMs,
     cacheNames: config.redisCacheNames,
-    observer: new StoreLog(logger),
+    observer: {
+      available: (event) => {
+        log.available(event);
+        answered();
+      },
+      unavailable: (event) => log.unavailable(event),
+    },
   });
+  return { store, answering };
+}
+
+/**
+ * Waits up to `ms` for the store's first answer, so that a restarted replica
+ * does not take clients before it can serve them; past that it listens
+ * anyway, not ready, and serves once the store appears.
+ */
+async function awaitStore(answering: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([answering, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
-  const store = createStore(config, logger);
+  const { store, answering } = createStore(config, logger);
   const connections = new ConnectionRegistry(config.maxConnections);
   let http: HttpGateway | null = null;
   const metrics = new GatewayMetrics((transport) =>
@@ -69,6 +93,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     onInternalError: (err) => logger.error({ err, transport: 'http' }, 'request failed'),
   });
   http = new HttpGateway(rest, ws);
+  await awaitStore(answering, config.storeTimeoutMs);
   const tcpPort = await listen(tcp, config.tcpPort, config.host);
   const httpPort = await listen(http.server, config.httpPort, config.host);
   logger.info({ host: config.host, tcpPort, httpPort, store: config.store }, 'listening');
