@@ -38,6 +38,8 @@ export interface LocalCluster {
   readonly redisPort: number;
   readonly gatewayTcpPort: number;
   readonly gatewayHttpPort: number;
+  readonly redisPid: number;
+  readonly haproxyPid: number;
   /** The loopback address of gateway i (0-based). */
   gatewayHost(i: number): string;
   gatewayPid(i: number): number;
@@ -196,6 +198,8 @@ export async function startLocalCluster(options: ClusterOptions = {}): Promise<L
       redisPort,
       gatewayTcpPort,
       gatewayHttpPort,
+      redisPid: redis.pid,
+      haproxyPid: haproxy.pid,
       gatewayHost: (i) => hosts[i] as string,
       gatewayPid: (i) => gateways[i]?.pid ?? -1,
       stopGateway: async (i) => {

@@ -1,6 +1,7 @@
 // npm run bench: every benchmark, one after another, printed as a table.
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
+import { clusterBench } from './cluster-bench.js';
 import { httpBench } from './http-bench.js';
 import { redisBench } from './redis-bench.js';
 import { tcpBench } from './tcp-bench.js';
@@ -24,3 +25,5 @@ for (const line of await httpBench(settings)) console.log(line);
 for (const line of await validatorBench(settings)) console.log(line);
 // Redis store: 1 and 3 gateways on one test-started redis-server, beside redis-benchmark on it.
 for (const line of await redisBench(settings)) console.log(line);
+// The compose topology as local processes: TCP GET through HAProxy to 1, 2 and 3 gateways ("cpu server": all of them, HAProxy and Redis).
+if (process.env.BENCH_CLUSTER !== '0') for (const line of await clusterBench(settings)) console.log(line);
