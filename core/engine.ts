@@ -45,6 +45,8 @@ export class Engine {
     value: string,
     client: ClientInfo,
   ): Promise<StoreOutcome> {
+    // The caller's name is valid for this call only; the steps below outlive it.
+    name = name.copy();
     if (await this.storage.has(name)) return 'exists';
     const verdict = await validation.check({ name: name.text, value, client });
     if (verdict === 'refuse') return 'refused';

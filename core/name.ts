@@ -1,14 +1,32 @@
 // A name as the bytes the client sent (SPEC: names compare as bytes), viewed
 // in place in the line it came from: a GET makes no string and no copy.
+//
+// A Name handed to the engine or a store is valid for that call only (the
+// parser reuses one per connection); whatever keeps it longer takes copy().
 
 export class Name {
   private decoded: string | undefined;
 
   constructor(
-    readonly buf: Buffer,
-    readonly start: number,
-    readonly end: number,
+    public buf: Buffer,
+    public start: number,
+    public end: number,
   ) {}
+
+  /** Points this name at other bytes (the parser's reuse). */
+  reset(buf: Buffer, start: number, end: number): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.decoded = undefined;
+  }
+
+  /** A name of its own, with its own bytes: for keeping past the call. */
+  copy(): Name {
+    const name = new Name(this.bytes(), 0, this.end - this.start);
+    name.decoded = this.decoded;
+    return name;
+  }
 
   static of(text: string): Name {
     const bytes = Buffer.from(text, 'utf8');

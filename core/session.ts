@@ -13,7 +13,7 @@ import { ErrorCode, toJnhpError } from './errors.js';
 import { Op } from './protocol/command.js';
 import { formatError, formatExists, formatGet, formatStore, Reply } from './protocol/format-reply.js';
 import { LineSplitter, Next } from './protocol/line-splitter.js';
-import { parseCommand } from './protocol/parse-command.js';
+import { ParseScratch, parseCommand } from './protocol/parse-command.js';
 import type { MaybePromise } from './store/store.js';
 import type { ClientInfo } from './validation/validation.js';
 
@@ -79,6 +79,7 @@ export class LineSession {
   private readonly splitter: LineSplitter;
   private readonly maxPending: number;
   private readonly lineTooLong: string;
+  private readonly scratch = new ParseScratch();
   private readonly observer: CommandObserver | undefined;
   /** Input not yet run; a string is an error reply that takes its place in line. */
   private backlog: (Buffer | string)[] = [];
@@ -201,7 +202,7 @@ export class LineSession {
   }
 
   private runLine(buf: Buffer, start: number, end: number): void {
-    const command = parseCommand(buf, start, end);
+    const command = parseCommand(buf, start, end, this.scratch);
     if (command === null) return;
     try {
       switch (command.op) {

@@ -74,8 +74,25 @@ function scanName(buf: Buffer, i: number, end: number): number {
   return i;
 }
 
+/**
+ * Reusable results for one connection's parser: with it parseCommand
+ * allocates nothing for a GET or EXISTS. What it returns is valid until the
+ * next call with the same scratch.
+ */
+export class ParseScratch {
+  readonly name = new Name(Buffer.alloc(0), 0, 0);
+  readonly get: Command = { op: Op.Get, name: this.name };
+  readonly exists: Command = { op: Op.Exists, name: this.name };
+}
+
 /** The name in `buf[start, end)` just scanned, or an Invalid command saying what is wrong with it. */
-function readName(buf: Buffer, start: number, end: number, flags: number): Name | Command {
+function readName(
+  buf: Buffer,
+  start: number,
+  end: number,
+  flags: number,
+  scratch: ParseScratch | undefined,
+): Name | Command {
   if (end - start > MAX_NAME_BYTES) {
     return invalid(ErrorCode.BadName, `name longer than ${MAX_NAME_BYTES} bytes`);
   }
@@ -83,7 +100,9 @@ function readName(buf: Buffer, start: number, end: number, flags: number): Name 
   if (flags & HIGH && !isUtf8(buf.subarray(start, end))) {
     return invalid(ErrorCode.InvalidUtf8, 'name is not valid UTF-8');
   }
-  return new Name(buf, start, end);
+  if (scratch === undefined) return new Name(buf, start, end);
+  scratch.name.reset(buf, start, end);
+  return scratch.name;
 }
 
 function readValue(buf: Buffer, start: number, end: number): string | Command {
@@ -99,7 +118,13 @@ function readValue(buf: Buffer, start: number, end: number): string | Command {
 }
 
 /** GET and EXISTS: exactly one argument, trailing blanks ignored. */
-function parseNameCommand(op: typeof Op.Get | typeof Op.Exists, buf: Buffer, from: number, end: number): Command {
+function parseNameCommand(
+  op: typeof Op.Get | typeof Op.Exists,
+  buf: Buffer,
+  from: number,
+  end: number,
+  scratch: ParseScratch | undefined,
+): Command {
   const nameStart = skipBlanks(buf, from, end);
   if (nameStart === end) return wrongArguments(op);
   const nameEnd = scanName(buf, nameStart, end);
@@ -110,8 +135,9 @@ function parseNameCommand(op: typeof Op.Get | typeof Op.Exists, buf: Buffer, fro
     if (op === Op.Get && looksLikeHttpVersion(buf, rest, end)) return HTTP;
     return wrongArguments(op);
   }
-  const name = readName(buf, nameStart, nameEnd, flags);
+  const name = readName(buf, nameStart, nameEnd, flags, scratch);
   if (!(name instanceof Name)) return name;
+  if (scratch !== undefined) return op === Op.Get ? scratch.get : scratch.exists;
   return op === Op.Get ? { op: Op.Get, name } : { op: Op.Exists, name };
 }
 
@@ -119,13 +145,13 @@ function looksLikeHttpVersion(buf: Buffer, at: number, end: number): boolean {
   return end - at >= 5 && buf.toString('latin1', at, at + 5).toUpperCase() === 'HTTP/';
 }
 
-function parseStore(buf: Buffer, from: number, end: number): Command {
+function parseStore(buf: Buffer, from: number, end: number, scratch: ParseScratch | undefined): Command {
   const nameStart = skipBlanks(buf, from, end);
   const nameEnd = scanName(buf, nameStart, end);
   const flags = scanned;
   const valueStart = skipBlanks(buf, nameEnd, end);
   if (nameStart === end || valueStart === end) return wrongArguments(Op.Store);
-  const name = readName(buf, nameStart, nameEnd, flags);
+  const name = readName(buf, nameStart, nameEnd, flags, scratch);
   if (!(name instanceof Name)) return name;
   const value = readValue(buf, valueStart, end);
   if (typeof value !== 'string') return value;
@@ -144,24 +170,27 @@ function parseUnknown(buf: Buffer, start: number, end: number): Command {
   return invalid(ErrorCode.UnknownCommand, `unknown command '${shown}'`);
 }
 
-/** Parses `buf[start, end)`; null for a line of only blanks, which gets no reply. */
-export function parseCommand(buf: Buffer, start: number, end: number): Command | null {
+/**
+ * Parses `buf[start, end)`; null for a line of only blanks, which gets no
+ * reply. With a scratch, the command may be one of its reused objects.
+ */
+export function parseCommand(buf: Buffer, start: number, end: number, scratch?: ParseScratch): Command | null {
   const wordStart = skipBlanks(buf, start, end);
   if (wordStart === end) return null;
   const wordEnd = skipWord(buf, wordStart, end);
   switch (wordEnd - wordStart) {
     case 3:
-      if (isWord(buf, wordStart, wordEnd, 'get')) return parseNameCommand(Op.Get, buf, wordEnd, end);
+      if (isWord(buf, wordStart, wordEnd, 'get')) return parseNameCommand(Op.Get, buf, wordEnd, end, scratch);
       break;
     case 4:
       if (isWord(buf, wordStart, wordEnd, 'ping')) return parseBare(Op.Ping, buf, wordEnd, end);
       if (isWord(buf, wordStart, wordEnd, 'quit')) return parseBare(Op.Quit, buf, wordEnd, end);
       break;
     case 5:
-      if (isWord(buf, wordStart, wordEnd, 'store')) return parseStore(buf, wordEnd, end);
+      if (isWord(buf, wordStart, wordEnd, 'store')) return parseStore(buf, wordEnd, end, scratch);
       break;
     case 6:
-      if (isWord(buf, wordStart, wordEnd, 'exists')) return parseNameCommand(Op.Exists, buf, wordEnd, end);
+      if (isWord(buf, wordStart, wordEnd, 'exists')) return parseNameCommand(Op.Exists, buf, wordEnd, end, scratch);
       break;
   }
   return parseUnknown(buf, wordStart, wordEnd);
