@@ -4,7 +4,7 @@
 
 import net from 'node:net';
 import { LatencyHistogram } from './latency-histogram.js';
-import { cpuSeconds } from './process-cpu.js';
+import { measureWindow } from './measure-window.js';
 
 /** Fills `out` with `count` command lines for connection `conn`; returns the bytes written. */
 export type CommandSource = (conn: number, count: number) => Buffer;
@@ -90,32 +90,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }),
   );
 
-  await sleep(options.warmupMs);
-  const pids = options.watchPids ?? [];
-  const cpuBefore = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const selfBefore = process.cpuUsage();
-  measuring = true;
-  const start = performance.now();
-  await sleep(options.durationMs);
-  measuring = false;
-  const elapsed = performance.now() - start;
-  const cpuAfter = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const self = process.cpuUsage(selfBefore);
+  const result = await measureWindow(
+    options,
+    (on) => {
+      measuring = on;
+    },
+    () => ({ ops, unexpected, histogram }),
+  );
   stopping = true;
   for (const s of sockets) s.destroy();
-  return {
-    ops,
-    opsPerSecond: ops / (elapsed / 1000),
-    p50Micros: histogram.quantile(0.5),
-    p99Micros: histogram.quantile(0.99),
-    unexpected,
-    serverCores: (cpuAfter - cpuBefore) / (elapsed / 1000),
-    clientCores: (self.user + self.system) / 1000 / elapsed,
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return result;
 }
 
 /** Cycles through a pre-built buffer of same-length command lines: no allocation per command. */

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { LoadResult } from './load-generator.js';
-import { cpuSeconds } from './process-cpu.js';
+import { measureWindow } from './measure-window.js';
 
 /** Counts the complete responses in each chunk; false from `ok` marks an unexpected one. */
 export interface ResponseReader {
@@ -59,32 +59,16 @@ export async function runRoundTrips(options: RoundTripOptions): Promise<LoadResu
     }),
   );
 
-  await sleep(options.warmupMs);
-  const pids = options.watchPids ?? [];
-  const cpuBefore = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const selfBefore = process.cpuUsage();
-  measuring = true;
-  const start = performance.now();
-  await sleep(options.durationMs);
-  measuring = false;
-  const elapsed = performance.now() - start;
-  const cpuAfter = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const self = process.cpuUsage(selfBefore);
+  const result = await measureWindow(
+    options,
+    (on) => {
+      measuring = on;
+    },
+    () => ({ ops, unexpected, histogram }),
+  );
   stopping = true;
   for (const s of sockets) s.destroy();
-  return {
-    ops,
-    opsPerSecond: ops / (elapsed / 1000),
-    p50Micros: histogram.quantile(0.5),
-    p99Micros: histogram.quantile(0.99),
-    unexpected,
-    serverCores: (cpuAfter - cpuBefore) / (elapsed / 1000),
-    clientCores: (self.user + self.system) / 1000 / elapsed,
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return result;
 }
 
 export function openPlain(port: number): Promise<{ socket: net.Socket; head: Buffer }> {
