@@ -277,6 +277,8 @@ describe('an exec: validator failing open', () => {
     const before = gateway.logs.length;
     expect(await storeOnce(gateway.tcpPort, 'open-crash', 'crash')).toBe('W00T!');
     expect(await storeOnce(gateway.tcpPort, 'open-slow', 'slow')).toBe('W00T!');
+    // The log line of the timed-out call may follow its answer: the program is still being stopped.
+    await waitUntil(() => hookFailures(gateway, before).length >= 2, 'two hook failure log lines');
     expect(hookFailures(gateway, before).map((l) => l.outcome)).toEqual(['error', 'timeout']);
   });
 
