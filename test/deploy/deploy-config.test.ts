@@ -135,6 +135,17 @@ describe('deploy/Dockerfile', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "dist\/gateway\/main\.js"\]$/m);
   });
 
+  it('sends the build only what it copies (deploy/Dockerfile.dockerignore)', () => {
+    const ignore = read('deploy/Dockerfile.dockerignore');
+    expect(ignore).toMatch(/^\*\*$/m);
+    for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+      for (const source of (m[1] as string).split(' ')) {
+        const kept = ignore.includes(`!${source}\n`) || ignore.includes(`!${source.split('/')[0]}\n`);
+        expect(kept, source).toBe(true);
+      }
+    }
+  });
+
   it('copies only folders that exist', () => {
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const source of (m[1] as string).split(' ')) expect(existsSync(path.join(root, source)), source).toBe(true);
