@@ -7,6 +7,7 @@ import type { Peer } from '../../core/session.js';
 import { LineSession } from '../../core/session.js';
 import type { ClientInfo } from '../../core/validation/validation.js';
 import { Transport } from '../../core/validation/validation.js';
+import { dropWhenStalled } from '../close-gently.js';
 import type { ConnectionRegistry } from '../connections.js';
 import type { Logger } from '../logger.js';
 
@@ -14,7 +15,7 @@ import type { Logger } from '../logger.js';
 export const MAX_UNSENT_BYTES = 1024 * 1024;
 /** Replies queued in one burst past which they are written at once, so that congestion shows mid-burst. */
 const FLUSH_AT = MAX_UNSENT_BYTES / 4;
-/** How long a closed connection may linger before its socket is destroyed. */
+/** How long a closed connection may wait for the client's FIN once every reply is written. */
 const CLOSE_GRACE_MS = 2000;
 
 export interface TcpServerOptions {
@@ -67,7 +68,9 @@ class TcpPeer implements Peer {
     socket.end();
     // Read and drop what the client still sends, so its FIN is seen.
     socket.resume();
-    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    // The grace starts once every reply is written: a slow reader still gets them all.
+    socket.once('finish', () => setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref());
+    dropWhenStalled(socket, () => socket.destroy());
   }
 }
 

@@ -9,13 +9,12 @@ import type { CommandObserver } from '../../core/command-observer.js';
 import type { Engine } from '../../core/engine.js';
 import { LineSession, type Peer } from '../../core/session.js';
 import { type ClientInfo, Transport } from '../../core/validation/validation.js';
+import { dropWhenStalled } from '../close-gently.js';
 import type { Connection, ConnectionRegistry } from '../connections.js';
 import type { Logger } from '../logger.js';
 import { MAX_UNSENT_BYTES } from '../tcp/tcp-server.js';
 
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
-/** How long a closing socket waits for the client's close frame. */
-const CLOSE_TIMEOUT_MS = 2000;
 /** Room for the line end of a message that holds one line of the longest length. */
 const LINE_END_BYTES = 2;
 const LF = 0x0a;
@@ -85,9 +84,11 @@ class WsPeer implements Peer {
   close(): void {
     const ws = this.ws;
     ws.close(this.closeCode);
-    // Read on, so that the client's close frame is seen.
+    // Read on, so that the client's close frame is seen. Once ws has written
+    // the close frame after every reply, it waits for the client's own; a
+    // client that stops reading altogether is dropped.
     ws.resume();
-    setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS).unref();
+    dropWhenStalled(this.socket, () => ws.terminate());
   }
 }
 

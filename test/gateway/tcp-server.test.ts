@@ -138,6 +138,28 @@ describe('the TCP server', () => {
     expect(await getElsewhere('quit-2')).toBe('');
   });
 
+  it('still delivers every reply owed at QUIT to a client that reads them seconds later', async () => {
+    const big = 'b'.repeat(60_000);
+    const gets = 80;
+    const expected = Buffer.byteLength(`W00T!\r\n${`${big}\r\n`.repeat(gets)}`);
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Nothing is read for longer than the server's grace for closing connections.
+    socket.pause();
+    socket.write(`STORE slow-reader ${big}\r\n${'GET slow-reader\r\n'.repeat(gets)}QUIT\r\n`);
+    const closedEarly = new Promise((resolve) => socket.once('close', () => resolve('closed')));
+    const notYet = new Promise((resolve) => setTimeout(() => resolve('open'), 2500));
+    expect(await Promise.race([closedEarly, notYet])).toBe('open');
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    socket.resume();
+    await new Promise((resolve) => socket.once('end', resolve));
+    expect(received).toBe(expected);
+    socket.destroy();
+  });
+
   describe('errors', () => {
     const longName = 'n'.repeat(251);
     const cases: [string, Buffer, RegExp][] = [
