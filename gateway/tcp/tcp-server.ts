@@ -17,6 +17,7 @@ export const MAX_UNSENT_BYTES = 1024 * 1024;
 const FLUSH_AT = MAX_UNSENT_BYTES / 4;
 /** How long a closed connection may wait for the client's FIN once every reply is written. */
 const CLOSE_GRACE_MS = 2000;
+const CRLF = '\r\n';
 
 export interface TcpServerOptions {
   readonly maxLineBytes: number;
@@ -37,7 +38,7 @@ class TcpPeer implements Peer {
   }
 
   send(reply: string): void {
-    this.out += `${reply}\r\n`;
+    this.out = this.out + reply + CRLF;
     if (this.out.length > FLUSH_AT) this.flush();
   }
 
