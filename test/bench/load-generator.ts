@@ -90,16 +90,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }),
   );
 
-  const result = await measureWindow(
+  return measureWindow(
     options,
     (on) => {
       measuring = on;
     },
     () => ({ ops, unexpected, histogram }),
+    () => {
+      stopping = true;
+      for (const s of sockets) s.destroy();
+    },
   );
-  stopping = true;
-  for (const s of sockets) s.destroy();
-  return result;
 }
 
 /** Cycles through a pre-built buffer of same-length command lines: no allocation per command. */

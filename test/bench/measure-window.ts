@@ -19,11 +19,15 @@ export interface Counts {
   readonly histogram: LatencyHistogram;
 }
 
-/** Waits out the warm-up, calls `setMeasuring(true)` for the window, and turns the counts into a result. */
+/**
+ * Waits out the warm-up, calls `setMeasuring(true)` for the window, then
+ * `stop()` (the generator closes its sockets), and turns the counts into a result.
+ */
 export async function measureWindow(
   options: WindowOptions,
   setMeasuring: (on: boolean) => void,
   counts: () => Counts,
+  stop: () => void,
 ): Promise<LoadResult> {
   await sleep(options.warmupMs);
   const pids = options.watchPids ?? [];
@@ -37,6 +41,7 @@ export async function measureWindow(
   const elapsed = performance.now() - start;
   const cpuAfter = serverCpu();
   const self = process.cpuUsage(selfBefore);
+  stop();
   const { ops, unexpected, histogram } = counts();
   return {
     ops,

@@ -59,16 +59,17 @@ export async function runRoundTrips(options: RoundTripOptions): Promise<LoadResu
     }),
   );
 
-  const result = await measureWindow(
+  return measureWindow(
     options,
     (on) => {
       measuring = on;
     },
     () => ({ ops, unexpected, histogram }),
+    () => {
+      stopping = true;
+      for (const s of sockets) s.destroy();
+    },
   );
-  stopping = true;
-  for (const s of sockets) s.destroy();
-  return result;
 }
 
 export function openPlain(port: number): Promise<{ socket: net.Socket; head: Buffer }> {
