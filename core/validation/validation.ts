@@ -5,10 +5,15 @@
 export const Transport = { Tcp: 'tcp', Ws: 'ws', Http: 'http' } as const;
 export type Transport = (typeof Transport)[keyof typeof Transport];
 
+/** The user of a client that never authenticated (SPEC section 8). */
+export const DEFAULT_USER = 'default';
+
 /** Who asks: handed to every hook (SPEC section 4). */
 export interface ClientInfo {
   readonly transport: Transport;
   readonly remoteAddress: string;
+  /** The ACL user the client acts as; `default` until it authenticates. */
+  readonly user: string;
 }
 
 export interface ValidationRequest {

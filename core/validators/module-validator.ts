@@ -13,10 +13,10 @@ export class ModuleValidator implements Validator {
   ) {}
 
   decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
-    const { transport, remoteAddress } = request.client;
+    const { transport, remoteAddress, user } = request.client;
     let result: unknown;
     try {
-      result = this.fn(request.value, request.name, { transport, remoteAddress });
+      result = this.fn(request.value, request.name, { transport, remoteAddress, user });
     } catch (err) {
       return Promise.reject(err);
     }

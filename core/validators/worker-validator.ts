@@ -30,7 +30,7 @@ export class WorkerPool {
 
   /** Loads the module in a thread and checks its export is a function. */
   async probe(module: string, exportName: string): Promise<void> {
-    const context = { transport: 'tcp', remoteAddress: '' } as const;
+    const context = { transport: 'tcp', remoteAddress: '', user: 'default' } as const;
     await this.run({ module, exportName, probe: true, value: '', name: '', context });
   }
 
@@ -48,7 +48,7 @@ export class WorkerValidator implements Validator {
   ) {}
 
   async decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
-    const { transport, remoteAddress } = request.client;
+    const { transport, remoteAddress, user } = request.client;
     const result = await this.pool.run(
       {
         module: this.module,
@@ -56,7 +56,7 @@ export class WorkerValidator implements Validator {
         probe: false,
         value: request.value,
         name: request.name,
-        context: { transport, remoteAddress },
+        context: { transport, remoteAddress, user },
       },
       signal,
     );

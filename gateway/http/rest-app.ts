@@ -12,7 +12,7 @@ import { Name } from '../../core/name.js';
 import { Op } from '../../core/protocol/command.js';
 import { nameProblem, valueProblem } from '../../core/protocol/limits.js';
 import type { MaybePromise } from '../../core/store/store.js';
-import { type ClientInfo, Transport } from '../../core/validation/validation.js';
+import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
 import { readBody, TOO_LARGE } from './read-body.js';
 
@@ -70,6 +70,7 @@ function rawHeader(raw: readonly string[], field: string): string | undefined {
 /** Who asks, for validators; the address is looked up only if one asks for it. */
 class HttpClient implements ClientInfo {
   readonly transport = Transport.Http;
+  readonly user = DEFAULT_USER;
   constructor(private readonly incoming: IncomingMessage) {}
   get remoteAddress(): string {
     return this.incoming.socket.remoteAddress ?? '';

@@ -6,7 +6,7 @@ import type { Engine } from '../../core/engine.js';
 import type { Peer } from '../../core/session.js';
 import { LineSession } from '../../core/session.js';
 import type { ClientInfo } from '../../core/validation/validation.js';
-import { Transport } from '../../core/validation/validation.js';
+import { DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
 import type { ConnectionRegistry } from '../connections.js';
 import type { Logger } from '../logger.js';
@@ -34,7 +34,7 @@ class TcpPeer implements Peer {
   private out = '';
 
   constructor(private readonly socket: net.Socket) {
-    this.client = { transport: Transport.Tcp, remoteAddress: socket.remoteAddress ?? '' };
+    this.client = { transport: Transport.Tcp, remoteAddress: socket.remoteAddress ?? '', user: DEFAULT_USER };
   }
 
   send(reply: string): void {

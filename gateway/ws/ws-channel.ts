@@ -8,7 +8,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { CommandObserver } from '../../core/command-observer.js';
 import type { Engine } from '../../core/engine.js';
 import { LineSession, type Peer } from '../../core/session.js';
-import { type ClientInfo, Transport } from '../../core/validation/validation.js';
+import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
 import type { Connection, ConnectionRegistry } from '../connections.js';
 import type { Logger } from '../logger.js';
@@ -49,7 +49,7 @@ class WsPeer implements Peer {
     private readonly socket: Duplex,
     remoteAddress: string,
   ) {
-    this.client = { transport: Transport.Ws, remoteAddress };
+    this.client = { transport: Transport.Ws, remoteAddress, user: DEFAULT_USER };
   }
 
   send(reply: string): void {

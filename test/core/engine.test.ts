@@ -4,7 +4,7 @@ import { Name } from '../../core/name.js';
 import { MemoryStore } from '../../core/store/memory-store.js';
 import type { Validation, ValidationRequest, Verdict } from '../../core/validation/validation.js';
 
-const client = { transport: 'tcp', remoteAddress: '127.0.0.1' } as const;
+const client = { transport: 'tcp', remoteAddress: '127.0.0.1', user: 'default' } as const;
 
 /** A validation whose verdicts the test gives by hand. */
 function manualValidation(): { validation: Validation; asked: ValidationRequest[]; decide: (v: Verdict) => void } {

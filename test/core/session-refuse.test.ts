@@ -6,7 +6,7 @@ import { MemoryStore } from '../../core/store/memory-store.js';
 import { type ClientInfo, Transport, type Validation, Verdict } from '../../core/validation/validation.js';
 
 class RecordingPeer implements Peer {
-  readonly client: ClientInfo = { transport: Transport.Ws, remoteAddress: '127.0.0.1' };
+  readonly client: ClientInfo = { transport: Transport.Ws, remoteAddress: '127.0.0.1', user: 'default' };
   readonly written: string[] = [];
   private queued: string[] = [];
   send(reply: string): void {

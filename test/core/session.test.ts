@@ -15,7 +15,7 @@ import {
 
 /** An in-memory transport: records what the session writes and asks for, in order. */
 class MemoryPeer implements Peer {
-  readonly client: ClientInfo = { transport: Transport.Tcp, remoteAddress: '127.0.0.1' };
+  readonly client: ClientInfo = { transport: Transport.Tcp, remoteAddress: '127.0.0.1', user: 'default' };
   /** Replies written to the wire (flushed). */
   readonly written: string[] = [];
   /** Everything that happened: `reply:<text>` as written, `pause`, `resume`, `close`. */
@@ -414,7 +414,7 @@ describe('LineSession', () => {
       expect(validation.requests[0]?.request).toEqual({
         name: 'k',
         value: 'v',
-        client: { transport: 'tcp', remoteAddress: '127.0.0.1' },
+        client: { transport: 'tcp', remoteAddress: '127.0.0.1', user: 'default' },
       });
       expect(store.calls).toHaveLength(1);
       validation.requests[0]?.decide('allow');

@@ -5,7 +5,11 @@ import { type PolicyOptions, ValidationPolicy } from '../../core/validation/vali
 import type { Validator } from '../../core/validation/validator.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
-const REQUEST: ValidationRequest = { name: 'n', value: 'v', client: { transport: 'tcp', remoteAddress: '127.0.0.1' } };
+const REQUEST: ValidationRequest = {
+  name: 'n',
+  value: 'v',
+  client: { transport: 'tcp', remoteAddress: '127.0.0.1', user: 'default' },
+};
 
 interface Call {
   readonly signal: AbortSignal;
