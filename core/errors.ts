@@ -12,6 +12,18 @@ export const ErrorCode = {
   ValidatorOverloaded: 'validator_overloaded',
   TooManyConnections: 'too_many_connections',
   Internal: 'internal',
+  // What a client sees besides the codes above (client/): the server's
+  // `ERROR <reason>` line, and failures on its own side of the connection.
+  /** The server answered `ERROR <reason>`; the message is the reason. */
+  ErrorReply: 'error_reply',
+  /** No reply within the client's timeout. */
+  Timeout: 'timeout',
+  /** The connection failed, closed, or could not be opened. */
+  ConnectionLost: 'connection_lost',
+  /** A STORE was sent but its reply never came: it may or may not be stored. */
+  OutcomeUnknown: 'outcome_unknown',
+  /** The client's token was refused (`RARGH!` to its `AUTH`). */
+  AuthRefused: 'auth_refused',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -28,6 +40,10 @@ export class JnhpError extends Error {
 
 export function storageUnavailable(cause?: unknown): JnhpError {
   return new JnhpError(ErrorCode.StorageUnavailable, 'storage unavailable', { cause });
+}
+
+export function tooManyConnections(): JnhpError {
+  return new JnhpError(ErrorCode.TooManyConnections, 'too many connections (see --max-connections)');
 }
 
 export function toJnhpError(err: unknown): JnhpError {

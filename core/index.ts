@@ -3,13 +3,15 @@
 export type { CommandObserver } from './command-observer.js';
 export { Outcome } from './command-observer.js';
 export { Engine, type StoreOutcome } from './engine.js';
-export { ErrorCode, JnhpError, storageUnavailable, toJnhpError } from './errors.js';
+export { ErrorCode, JnhpError, storageUnavailable, toJnhpError, tooManyConnections } from './errors.js';
 export { Name } from './name.js';
 export { type Command, Op } from './protocol/command.js';
 export { formatError, Reply } from './protocol/format-reply.js';
 export { DEFAULT_MAX_LINE_BYTES, MAX_NAME_BYTES } from './protocol/limits.js';
 export { LineSplitter, Next } from './protocol/line-splitter.js';
 export { ParseScratch, parseCommand } from './protocol/parse-command.js';
+export { errorReason, readExistsReply, readGetReply, readStoreReply } from './protocol/parse-reply.js';
+export { checkName, checkNameText, checkValue, checkValueText, type RuleBreak } from './protocol/rules.js';
 export { LineSession, type Peer, type SessionOptions } from './session.js';
 export type { MaybePromise, Store } from './store/store.js';
 export { type ClientInfo, DEFAULT_USER, Transport, type Validation, Verdict } from './validation/validation.js';

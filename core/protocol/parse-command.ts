@@ -2,22 +2,14 @@
 // place: a GET or EXISTS allocates only the small command and name objects;
 // a STORE adds its value string.
 
-import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from '../errors.js';
 import { Name } from '../name.js';
 import { type Command, Op } from './command.js';
-import { MAX_NAME_BYTES } from './limits.js';
+import { checkName, checkValue } from './rules.js';
 
 const SP = 0x20;
 const TAB = 0x09;
-const CR = 0x0d;
-const DEL = 0x7f;
 const LOWER = 0x20;
-const CONTROL = 1;
-const HIGH = 2;
-
-/** What the last scanName saw: CONTROL and HIGH bits (a scratch slot, to return two values without allocating). */
-let scanned = 0;
 
 const PING: Command = { op: Op.Ping };
 const QUIT: Command = { op: Op.Quit };
@@ -60,20 +52,6 @@ function isWord(buf: Buffer, start: number, end: number, word: string): boolean 
   return true;
 }
 
-/** Skips a name starting at `i`, noting in `scanned` whether it holds control or non-ASCII bytes. */
-function scanName(buf: Buffer, i: number, end: number): number {
-  let flags = 0;
-  while (i < end) {
-    const c = buf[i] as number;
-    if (c === SP || c === TAB) break;
-    if (c < SP || c === DEL) flags |= CONTROL;
-    else if (c >= 0x80) flags |= HIGH;
-    i++;
-  }
-  scanned = flags;
-  return i;
-}
-
 /**
  * Reusable results for one connection's parser: with it parseCommand
  * allocates nothing for a GET or EXISTS. What it returns is valid until the
@@ -85,36 +63,18 @@ export class ParseScratch {
   readonly exists: Command = { op: Op.Exists, name: this.name };
 }
 
-/** The name in `buf[start, end)` just scanned, or an Invalid command saying what is wrong with it. */
-function readName(
-  buf: Buffer,
-  start: number,
-  end: number,
-  flags: number,
-  scratch: ParseScratch | undefined,
-): Name | Command {
-  if (end - start > MAX_NAME_BYTES) {
-    return invalid(ErrorCode.BadName, `name longer than ${MAX_NAME_BYTES} bytes`);
-  }
-  if (flags & CONTROL) return invalid(ErrorCode.BadName, 'name holds a control character');
-  if (flags & HIGH && !isUtf8(buf.subarray(start, end))) {
-    return invalid(ErrorCode.InvalidUtf8, 'name is not valid UTF-8');
-  }
+/** The name in `buf[start, end)`, or an Invalid command saying what is wrong with it. */
+function readName(buf: Buffer, start: number, end: number, scratch: ParseScratch | undefined): Name | Command {
+  const wrong = checkName(buf, start, end);
+  if (wrong !== null) return invalid(wrong.code, wrong.reason);
   if (scratch === undefined) return new Name(buf, start, end);
   scratch.name.reset(buf, start, end);
   return scratch.name;
 }
 
 function readValue(buf: Buffer, start: number, end: number): string | Command {
-  let high = false;
-  for (let i = start; i < end; i++) {
-    const c = buf[i] as number;
-    if (c === CR || c === 0) return invalid(ErrorCode.BadValue, 'value holds CR or NUL');
-    if (c >= 0x80) high = true;
-  }
-  if (!high) return buf.toString('latin1', start, end);
-  if (!isUtf8(buf.subarray(start, end))) return invalid(ErrorCode.InvalidUtf8, 'value is not valid UTF-8');
-  return buf.toString('utf8', start, end);
+  const wrong = checkValue(buf, start, end);
+  return wrong === null ? buf.toString('utf8', start, end) : invalid(wrong.code, wrong.reason);
 }
 
 /** GET and EXISTS: exactly one argument, trailing blanks ignored. */
@@ -127,15 +87,14 @@ function parseNameCommand(
 ): Command {
   const nameStart = skipBlanks(buf, from, end);
   if (nameStart === end) return wrongArguments(op);
-  const nameEnd = scanName(buf, nameStart, end);
-  const flags = scanned;
+  const nameEnd = skipWord(buf, nameStart, end);
   const rest = nameEnd === end ? end : skipBlanks(buf, nameEnd, end);
   if (rest !== end) {
     // `GET / HTTP/1.1` is a browser, not a client with too many arguments.
     if (op === Op.Get && looksLikeHttpVersion(buf, rest, end)) return HTTP;
     return wrongArguments(op);
   }
-  const name = readName(buf, nameStart, nameEnd, flags, scratch);
+  const name = readName(buf, nameStart, nameEnd, scratch);
   if (!(name instanceof Name)) return name;
   if (scratch !== undefined) return op === Op.Get ? scratch.get : scratch.exists;
   return op === Op.Get ? { op: Op.Get, name } : { op: Op.Exists, name };
@@ -147,11 +106,10 @@ function looksLikeHttpVersion(buf: Buffer, at: number, end: number): boolean {
 
 function parseStore(buf: Buffer, from: number, end: number, scratch: ParseScratch | undefined): Command {
   const nameStart = skipBlanks(buf, from, end);
-  const nameEnd = scanName(buf, nameStart, end);
-  const flags = scanned;
+  const nameEnd = skipWord(buf, nameStart, end);
   const valueStart = skipBlanks(buf, nameEnd, end);
   if (nameStart === end || valueStart === end) return wrongArguments(Op.Store);
-  const name = readName(buf, nameStart, nameEnd, flags, scratch);
+  const name = readName(buf, nameStart, nameEnd, scratch);
   if (!(name instanceof Name)) return name;
   const value = readValue(buf, valueStart, end);
   if (typeof value !== 'string') return value;

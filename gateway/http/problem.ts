@@ -33,6 +33,12 @@ const KINDS: Record<ProblemCode, ProblemKind> = {
   [ErrorCode.ValidatorOverloaded]: { status: 503, title: 'Validators overloaded' },
   [ErrorCode.TooManyConnections]: { status: 503, title: 'Too many connections' },
   [ErrorCode.Internal]: { status: 500, title: 'Internal error' },
+  // Client-side codes: REST never answers them; listed to keep the map total.
+  [ErrorCode.ErrorReply]: { status: 502, title: 'Error reply' },
+  [ErrorCode.Timeout]: { status: 504, title: 'Timeout' },
+  [ErrorCode.ConnectionLost]: { status: 502, title: 'Connection lost' },
+  [ErrorCode.OutcomeUnknown]: { status: 502, title: 'Outcome unknown' },
+  [ErrorCode.AuthRefused]: { status: 401, title: 'Token refused' },
   [HttpProblem.NameExists]: { status: 409, title: 'Name exists' },
   [HttpProblem.Refused]: { status: 403, title: 'Refused by a validator' },
   [HttpProblem.ValidatorFailed]: { status: 503, title: 'Validator failed' },

@@ -10,7 +10,7 @@ import type { Engine, StoreOutcome } from '../../core/engine.js';
 import { ErrorCode, JnhpError, toJnhpError } from '../../core/errors.js';
 import { Name } from '../../core/name.js';
 import { Op } from '../../core/protocol/command.js';
-import { nameProblem, valueProblem } from '../../core/protocol/limits.js';
+import { checkName, checkValue, checkValueText } from '../../core/protocol/rules.js';
 import type { MaybePromise } from '../../core/store/store.js';
 import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
@@ -33,8 +33,6 @@ const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const PROBLEM = { 'Content-Type': PROBLEM_CONTENT_TYPE };
 const ALLOWED = 'GET, HEAD, PUT';
-/** A JSON string may hold `\ud800`, which no UTF-8 byte sequence encodes. */
-const LONE_SURROGATE = /\p{Cs}/u;
 
 const respond = (p: Problem, headers: Record<string, string> = PROBLEM): Response =>
   new Response(p.body, { status: p.status, headers });
@@ -54,8 +52,9 @@ function keyName(url: string): Name | Problem {
       return problem(ErrorCode.BadName, 'name holds a malformed percent-escape or is not UTF-8');
     }
   }
-  const wrong = nameProblem(text, Buffer.byteLength(text));
-  return wrong === null ? Name.of(text) : problem(ErrorCode.BadName, wrong);
+  const name = Name.of(text);
+  const wrong = checkName(name.buf, 0, name.byteLength);
+  return wrong === null ? name : problem(wrong.code, wrong.reason);
 }
 
 /** The first value of header `field` (lower case), read from the raw headers: no header object is built. */
@@ -79,22 +78,22 @@ class HttpClient implements ClientInfo {
 
 /** The value a PUT body carries: the body itself, or `value` of a JSON object. */
 function bodyValue(body: Buffer, contentType: string | undefined): string | Problem {
-  if (!isUtf8(body)) return problem(ErrorCode.InvalidUtf8, 'value is not valid UTF-8');
-  let value = body.toString('utf8');
-  if (contentType !== undefined && /^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      return problem(ErrorCode.BadValue, 'body is not valid JSON');
-    }
-    const field = typeof parsed === 'object' && parsed !== null ? (parsed as { value?: unknown }).value : undefined;
-    if (typeof field !== 'string') return problem(ErrorCode.BadValue, 'JSON body must be {"value": "..."}');
-    if (LONE_SURROGATE.test(field)) return problem(ErrorCode.InvalidUtf8, 'value is not valid UTF-8');
-    value = field;
+  if (contentType === undefined || !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+    const wrong = checkValue(body, 0, body.length);
+    return wrong === null ? body.toString('utf8') : problem(wrong.code, wrong.reason);
   }
-  const wrong = valueProblem(value);
-  return wrong === null ? value : problem(ErrorCode.BadValue, wrong);
+  // JSON may spread over lines, so only its UTF-8 is checked here; the value's own rule comes after.
+  if (!isUtf8(body)) return problem(ErrorCode.InvalidUtf8, 'value is not valid UTF-8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return problem(ErrorCode.BadValue, 'body is not valid JSON');
+  }
+  const field = typeof parsed === 'object' && parsed !== null ? (parsed as { value?: unknown }).value : undefined;
+  if (typeof field !== 'string') return problem(ErrorCode.BadValue, 'JSON body must be {"value": "..."}');
+  const wrong = checkValueText(field);
+  return wrong === null ? field : problem(wrong.code, wrong.reason);
 }
 
 export function createRestApp(options: RestOptions): Hono<Env> {

@@ -3,6 +3,8 @@
 import net from 'node:net';
 import type { CommandObserver } from '../../core/command-observer.js';
 import type { Engine } from '../../core/engine.js';
+import { tooManyConnections } from '../../core/errors.js';
+import { formatError } from '../../core/protocol/format-reply.js';
 import type { Peer } from '../../core/session.js';
 import { LineSession } from '../../core/session.js';
 import type { ClientInfo } from '../../core/validation/validation.js';
@@ -91,7 +93,7 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
       destroy: () => socket.destroy(),
     };
     if (!connections.add(connection)) {
-      socket.end('ERROR too many connections (see --max-connections)\r\n');
+      socket.end(`${formatError(tooManyConnections())}\r\n`);
       socket.on('error', () => {});
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       return;

@@ -7,6 +7,8 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { CommandObserver } from '../../core/command-observer.js';
 import type { Engine } from '../../core/engine.js';
+import { tooManyConnections } from '../../core/errors.js';
+import { formatError } from '../../core/protocol/format-reply.js';
 import { LineSession, type Peer } from '../../core/session.js';
 import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
@@ -155,7 +157,7 @@ export class WsChannel {
     };
     ws.on('error', (err) => logger.debug({ err: err.message, transport: Transport.Ws }, 'connection error'));
     if (!connections.add(connection)) {
-      ws.send('ERROR too many connections (see --max-connections)');
+      ws.send(formatError(tooManyConnections()));
       ws.close(CloseCode.TryAgainLater);
       return;
     }

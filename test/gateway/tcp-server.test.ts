@@ -179,8 +179,8 @@ describe('the TCP server', () => {
       ['a name with DEL', raw('EXISTS err', [0x7f]), /^ERROR name holds a control character/],
       ['a name of invalid UTF-8', raw('GET err', [0xc3, 0x28]), /^ERROR name is not valid UTF-8/],
       ['a value of invalid UTF-8', raw('STORE err-bad-utf8 a', [0xff], 'b'), /^ERROR value is not valid UTF-8/],
-      ['a value with CR', raw('STORE err-cr a\rb'), /^ERROR value holds CR or NUL/],
-      ['a value with NUL', raw('STORE err-nul a\0b'), /^ERROR value holds CR or NUL/],
+      ['a value with CR', raw('STORE err-cr a\rb'), /^ERROR value holds CR, LF or NUL/],
+      ['a value with NUL', raw('STORE err-nul a\0b'), /^ERROR value holds CR, LF or NUL/],
       [
         'a line longer than --max-line-bytes',
         raw(`STORE err-long ${'x'.repeat(70_000)}`),
@@ -202,7 +202,7 @@ describe('the TCP server', () => {
       client.send('STORE err-nul-name a\0b\r\nSTORE err-long-2 ');
       client.send(`${'y'.repeat(70_000)}\r\n`);
       expect(await client.readLines(2)).toEqual([
-        'ERROR value holds CR or NUL',
+        'ERROR value holds CR, LF or NUL',
         'ERROR line longer than 65536 bytes (see --max-line-bytes)',
       ]);
       expect(await client.request('EXISTS err-nul-name')).toBe('RARGH!');
