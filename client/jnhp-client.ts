@@ -7,10 +7,10 @@ import { errorReason, readExistsReply, readGetReply, readStoreReply } from '../c
 import { checkNameText, checkValueText, type RuleBreak } from '../core/protocol/rules.js';
 import type { Transport, TransportEvents } from './transport.js';
 
-const Kind = { Store: 0, Exists: 1, Get: 2, Ping: 3, Auth: 4 } as const;
+const Kind = { Store: 0, Exists: 1, Get: 2, Ping: 3, Auth: 4, Line: 5 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
-const WORDS: Record<Kind, string> = ['STORE', 'EXISTS', 'GET', 'PING', 'AUTH'];
+const WORDS: Record<Kind, string> = ['STORE', 'EXISTS', 'GET', 'PING', 'AUTH', 'a line'];
 
 interface Pending {
   readonly kind: Kind;
@@ -19,6 +19,10 @@ interface Pending {
   readonly resolve: (value: never) => void;
   readonly reject: (error: Error) => void;
 }
+
+const LINE_BREAK = { code: ErrorCode.WrongArguments, reason: 'one line at a time: no CR or LF inside' };
+const BLANK_LINE = { code: ErrorCode.WrongArguments, reason: 'a blank line gets no reply' };
+const QUIT_LINE = { code: ErrorCode.WrongArguments, reason: 'QUIT has no reply: use close()' };
 
 const refused = (wrong: RuleBreak): Promise<never> => Promise.reject(new JnhpError(wrong.code, wrong.reason));
 
@@ -30,13 +34,14 @@ export class JnhpClient implements TransportEvents {
   private batch = '';
   private flushQueued = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = 0;
   /** Why the connection is over, once it is. */
   private over: JnhpError | null = null;
   /** An ERROR line that came unasked (the server refusing the connection), kept to tell why it then closed. */
   private unasked: string | null = null;
   private closing: Promise<void> | null = null;
   private onOver: (() => void) | null = null;
+  private donePromise: Promise<JnhpError> | undefined;
+  private whenOver: ((why: JnhpError) => void) | null = null;
 
   constructor(readonly timeoutMs: number) {}
 
@@ -77,6 +82,28 @@ export class JnhpClient implements TransportEvents {
       return refused({ code: ErrorCode.WrongArguments, reason: 'a token is one word of printable characters' });
     }
     return this.command(Kind.Auth, `AUTH ${token}`);
+  }
+
+  /**
+   * Sends one command line as typed (a console's, a CLI's) and resolves with
+   * the reply line as the server sent it, `ERROR ...` included. The server
+   * checks it; refused here are only lines that would break the order of
+   * replies: a line end inside, a blank line (no reply) and `QUIT` (use close()).
+   */
+  sendLine(line: string): Promise<string> {
+    if (/[\r\n]/.test(line)) return refused(LINE_BREAK);
+    if (/^[ \t]*$/.test(line)) return refused(BLANK_LINE);
+    if (/^[ \t]*quit([ \t]|$)/i.test(line)) return refused(QUIT_LINE);
+    return this.command(Kind.Line, line);
+  }
+
+  /** Resolves once the connection is over, with why (also after close()). */
+  get done(): Promise<JnhpError> {
+    this.donePromise ??= new Promise((resolve) => {
+      this.whenOver = resolve;
+      if (this.over !== null) resolve(this.over);
+    });
+    return this.donePromise;
   }
 
   /** Commands sent and not answered yet. */
@@ -129,6 +156,10 @@ export class JnhpClient implements TransportEvents {
     if (this.head === this.pending.length) {
       this.pending.length = 0;
       this.head = 0;
+    }
+    if (p.kind === Kind.Line) {
+      p.resolve(line as never);
+      return;
     }
     const reason = errorReason(line);
     if (reason !== null) {
@@ -203,7 +234,6 @@ export class JnhpClient implements TransportEvents {
 
   /** One timer for the oldest command: replies come in order, so only the oldest can be late first. */
   private arm(at: number): void {
-    this.timerAt = at;
     this.timer = setTimeout(this.checkLate, Math.max(0, at - performance.now()) + 1);
   }
 
@@ -240,6 +270,7 @@ export class JnhpClient implements TransportEvents {
     }
     this.transport?.destroy();
     this.onOver?.();
+    this.whenOver?.(error);
   }
 }
 

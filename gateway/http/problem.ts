@@ -48,6 +48,9 @@ const KINDS: Record<ProblemCode, ProblemKind> = {
   [HttpProblem.NotReady]: { status: 503, title: 'Not ready' },
 };
 
+/** Every problem code, for the OpenAPI document. */
+export const PROBLEM_CODES = Object.keys(KINDS) as ProblemCode[];
+
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export interface Problem {

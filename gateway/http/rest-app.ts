@@ -15,6 +15,7 @@ import type { MaybePromise } from '../../core/store/store.js';
 import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
 import { readBody, TOO_LARGE } from './read-body.js';
+import { addStaticRoutes } from './static-routes.js';
 
 export interface RestOptions {
   readonly engine: Engine;
@@ -220,6 +221,8 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     const text = await options.metrics.render();
     return new Response(text, { headers: { 'Content-Type': options.metrics.contentType } });
   });
+
+  addStaticRoutes(app);
 
   app.notFound((c) => respond(problem(HttpProblem.NoSuchRoute, `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((err) => {

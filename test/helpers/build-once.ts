@@ -16,7 +16,7 @@ export default function buildOnce(): void {
   // The same esbuild command line as package.json's build:browser.
   const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
   const args = (scripts['build:browser'] as string).split(' ').slice(1);
-  const esbuild = path.join(root, 'node_modules', 'esbuild', 'bin', 'esbuild');
-  const bundled = spawnSync(process.execPath, [esbuild, ...args], { cwd: root, encoding: 'utf8' });
+  const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
+  const bundled = spawnSync(esbuild, args, { cwd: root, encoding: 'utf8' });
   if (bundled.status !== 0) throw new Error(`build-once: esbuild failed:\n${bundled.stdout}${bundled.stderr}`);
 }
