@@ -3,6 +3,7 @@
 // anything that breaks that order ends the connection. Nothing is re-sent.
 
 import { ErrorCode, JnhpError } from '../core/errors.js';
+import { Reply } from '../core/protocol/format-reply.js';
 import { errorReason, readExistsReply, readGetReply, readStoreReply } from '../core/protocol/parse-reply.js';
 import { checkNameText, checkValueText, type RuleBreak } from '../core/protocol/rules.js';
 import type { Transport, TransportEvents } from './transport.js';
@@ -23,6 +24,8 @@ interface Pending {
 const LINE_BREAK = { code: ErrorCode.WrongArguments, reason: 'one line at a time: no CR or LF inside' };
 const BLANK_LINE = { code: ErrorCode.WrongArguments, reason: 'a blank line gets no reply' };
 const QUIT_LINE = { code: ErrorCode.WrongArguments, reason: 'QUIT has no reply: use close()' };
+
+const UNEXPECTED = Symbol('unexpected reply');
 
 const refused = (wrong: RuleBreak): Promise<never> => Promise.reject(new JnhpError(wrong.code, wrong.reason));
 
@@ -167,7 +170,7 @@ export class JnhpClient implements TransportEvents {
       return;
     }
     const answer = this.read(p.kind, line);
-    if (answer === undefined) {
+    if (answer === UNEXPECTED) {
       p.reject(new JnhpError(ErrorCode.ErrorReply, `unexpected reply '${line}' to ${WORDS[p.kind]}`));
       this.end(new JnhpError(ErrorCode.ConnectionLost, 'replies out of order; connection closed'));
       return;
@@ -186,16 +189,17 @@ export class JnhpClient implements TransportEvents {
     this.end(new JnhpError(ErrorCode.ConnectionLost, why, { cause: error }));
   }
 
+  /** What `line` answers to a command of this kind, or UNEXPECTED. */
   private read(kind: Kind, line: string): unknown {
     switch (kind) {
       case Kind.Get:
         return readGetReply(line);
       case Kind.Exists:
-        return readExistsReply(line);
+        return readExistsReply(line) ?? UNEXPECTED;
       case Kind.Ping:
-        return line === 'PONG' ? null : undefined;
+        return line === Reply.Pong ? undefined : UNEXPECTED;
       default:
-        return readStoreReply(line);
+        return readStoreReply(line) ?? UNEXPECTED;
     }
   }
 
