@@ -94,9 +94,9 @@ export class JnhpClient implements TransportEvents {
    * replies: a line end inside, a blank line (no reply) and `QUIT` (use close()).
    */
   sendLine(line: string): Promise<string> {
-    if (/[\r\n]/.test(line)) return refused(LINE_BREAK);
-    if (/^[ \t]*$/.test(line)) return refused(BLANK_LINE);
-    if (/^[ \t]*quit([ \t]|$)/i.test(line)) return refused(QUIT_LINE);
+    if (line.indexOf('\n') !== -1 || line.indexOf('\r') !== -1) return refused(LINE_BREAK);
+    if (skipBlanks(line, 0) === line.length) return refused(BLANK_LINE);
+    if (firstWordIs(line, 'quit')) return refused(QUIT_LINE);
     return this.command(Kind.Line, line);
   }
 
@@ -276,6 +276,24 @@ export class JnhpClient implements TransportEvents {
     this.onOver?.();
     this.whenOver?.(error);
   }
+}
+
+function skipBlanks(line: string, i: number): number {
+  let c = line.charCodeAt(i);
+  while (c === 0x20 || c === 0x09) c = line.charCodeAt(++i);
+  return i;
+}
+
+/** Whether the command word of `line` is `word` (lower case ASCII), in any case. */
+export function firstWordIs(line: string, word: string): boolean {
+  const start = skipBlanks(line, 0);
+  const end = start + word.length;
+  if (end > line.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    if ((line.charCodeAt(start + k) | 0x20) !== word.charCodeAt(k)) return false;
+  }
+  const after = line.charCodeAt(end);
+  return end === line.length || after === 0x20 || after === 0x09;
 }
 
 /** The line protocol drops whitespace between the name and the value: a value starting with it cannot be sent as is. */

@@ -47,8 +47,10 @@ export function wsOpener(WebSocketClass: WebSocketConstructor): OpenTransport {
         if (typeof event.data === 'string') events.receive(event.data);
         else events.disconnected(new Error('binary message from the server'));
       };
-      ws.onerror = () => {
-        // The close event follows with the code; a browser gives no more detail than this.
+      let failure = '';
+      ws.onerror = (event) => {
+        // The close event follows; Node's `ws` says why here, a browser does not.
+        failure = (event as { message?: string }).message ?? '';
       };
       ws.onclose = (event) => {
         clearTimeout(timer);

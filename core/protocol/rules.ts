@@ -59,20 +59,33 @@ export function checkValue(bytes: Uint8Array, start: number, end: number): RuleB
 
 /** A JS string may hold a lone surrogate, which no UTF-8 encodes (an encoder would silently replace it). */
 const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = (text: string): boolean => {
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return native === undefined ? !LONE_SURROGATE.test(text) : native.call(text);
+};
 const encoder = new TextEncoder();
+/** Reused for every check: a string is encoded in place, without allocating. */
+let scratch = new Uint8Array(1024);
+
+/** `text` as UTF-8 in the scratch buffer: the byte count. */
+function encode(text: string): number {
+  // At most 3 bytes per UTF-16 unit.
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+  return encoder.encodeInto(text, scratch).written;
+}
 
 /** checkName for a string, as its UTF-8 bytes. */
 export function checkNameText(name: string): RuleBreak | null {
-  if (LONE_SURROGATE.test(name)) return NAME_NOT_UTF8;
-  const bytes = encoder.encode(name);
-  return checkName(bytes, 0, bytes.length);
+  if (!wellFormed(name)) return NAME_NOT_UTF8;
+  // Past 250 UTF-16 units it is past 250 bytes: no need to encode all of it.
+  if (name.length > MAX_NAME_BYTES) return NAME_TOO_LONG;
+  return checkName(scratch, 0, encode(name));
 }
 
 /** checkValue for a string, as its UTF-8 bytes. */
 export function checkValueText(value: string): RuleBreak | null {
-  if (LONE_SURROGATE.test(value)) return VALUE_NOT_UTF8;
-  const bytes = encoder.encode(value);
-  return checkValue(bytes, 0, bytes.length);
+  if (!wellFormed(value)) return VALUE_NOT_UTF8;
+  return checkValue(scratch, 0, encode(value));
 }
 
 const isContinuation = (b: number | undefined): boolean => b !== undefined && (b & 0xc0) === 0x80;
