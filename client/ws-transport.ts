@@ -57,7 +57,7 @@ export function wsOpener(WebSocketClass: WebSocketConstructor): OpenTransport {
         const error =
           event.code === NORMAL_CLOSURE
             ? undefined
-            : new Error(`closed with code ${event.code} ${event.reason}`.trim());
+            : new Error(failure || `closed with code ${event.code} ${event.reason}`.trim());
         if (open) events.disconnected(error);
         else reject(error ?? new Error('closed before it opened'));
       };

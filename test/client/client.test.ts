@@ -65,7 +65,12 @@ describe.each<Scheme>(['jnhp', 'ws'])('the client over %s://', (scheme) => {
           : i % 3 === 1
             ? client.get(name(`p${i - 1}`))
             : client.exists(name(`p${i - 2}`));
-      calls.push(call.then((value) => (settled.push(i), value)));
+      calls.push(
+        call.then((value) => {
+          settled.push(i);
+          return value;
+        }),
+      );
     }
     expect(client.inFlight).toBeGreaterThan(1);
     const results = await Promise.all(calls);
