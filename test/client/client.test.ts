@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, ErrorCode, type JnhpClient, JnhpError } from '../../client/index.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
-import { fixture, waitUntil } from '../helpers/validator-fixtures.js';
+import { fixture } from '../helpers/validator-fixtures.js';
 
 const MAX_LINE_BYTES = 2048;
 const SLOW = ['--validator', `module:${fixture('slow-module.mjs')}`];
