@@ -8,6 +8,8 @@ import { repoRoot } from '../helpers/repo-root.js';
 import { describeWithTools } from '../helpers/require-tools.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 
+/** A terminal's control sequence: ESC [ parameters letter. */
+const ESCAPE_SEQUENCE = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*[A-Za-z]`, 'g');
 const JNHP = path.join(repoRoot(), 'dist', 'client', 'cli', 'jnhp.js');
 
 interface Run {
@@ -126,10 +128,7 @@ describe('jnhp', () => {
       const shell = `${process.execPath} ${JNHP} ${tcp.join(' ')}`;
       const session = await run([], typed, ['script', '-qfec', shell, '/dev/null']);
       // The terminal's lines, without its control sequences; typed lines are echoed whole, replies are lines of their own.
-      const screen = session.stdout
-        .replace(/\r/g, '')
-        .replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
-        .split('\n');
+      const screen = session.stdout.replace(/\r/g, '').replace(ESCAPE_SEQUENCE, '').split('\n');
       expect(session.code).toBe(0);
       expect(screen.some((line) => line.startsWith('jnhp> '))).toBe(true);
       // Lines typed ahead are echoed at once, so a reply may follow the next prompt.
