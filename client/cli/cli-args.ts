@@ -73,7 +73,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
   return {
     url: values.url,
-    token: values.token ?? env.JNHP_TOKEN,
+    token: values.token ?? (env.JNHP_TOKEN || undefined),
     timeoutMs: positiveInteger('timeout-ms', values['timeout-ms']),
     pipe: values.pipe,
     maxInFlight: positiveInteger('max-in-flight', values['max-in-flight']) ?? DEFAULT_MAX_IN_FLIGHT,
