@@ -79,13 +79,15 @@ export function checkNameText(name: string): RuleBreak | null {
   if (!wellFormed(name)) return NAME_NOT_UTF8;
   // Past 250 UTF-16 units it is past 250 bytes: no need to encode all of it.
   if (name.length > MAX_NAME_BYTES) return NAME_TOO_LONG;
-  return checkName(scratch, 0, encode(name));
+  const length = encode(name);
+  return checkName(scratch, 0, length);
 }
 
 /** checkValue for a string, as its UTF-8 bytes. */
 export function checkValueText(value: string): RuleBreak | null {
   if (!wellFormed(value)) return VALUE_NOT_UTF8;
-  return checkValue(scratch, 0, encode(value));
+  const length = encode(value); // before reading `scratch`: encode may replace it
+  return checkValue(scratch, 0, length);
 }
 
 const isContinuation = (b: number | undefined): boolean => b !== undefined && (b & 0xc0) === 0x80;
