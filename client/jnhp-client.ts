@@ -179,10 +179,11 @@ export class JnhpClient implements TransportEvents {
   }
 
   disconnected(error?: Error): void {
+    // The server may have said why before it closed (too many connections).
     const said = this.unasked === null ? '' : ` (${this.unasked})`;
     const why =
       error !== undefined
-        ? `connection lost: ${error.message}`
+        ? `connection lost: ${error.message}${said}`
         : this.closing !== null
           ? 'connection closed by the client'
           : `connection closed by the server${said}`;
