@@ -134,7 +134,7 @@ export async function clientBench(s: BenchSettings): Promise<string[]> {
     const share = (n: number, of: number): string => `${((100 * n) / of).toFixed(0).padStart(3)}% of raw`;
     return [
       formatResult(`tcp GET raw load generator c=${CONNECTIONS} d=${IN_FLIGHT}`, rawGet),
-      formatResult(label('GET (memory)'), get, rawGet),
+      `${formatResult(label('GET (memory)'), get)}  ${share(get.opsPerSecond, rawGet.opsPerSecond)} GET`,
       formatResult(label('STORE unique names (memory)'), store),
       formatResult('tcp STORE raw load generator c=1 d=1000', raw),
       `${`jnhp --pipe ${PIPE_STORES.toLocaleString('en-US')} STOREs (process start to exit)`.padEnd(44)} ${rate(pipe.perSecond)} ops/s  ${share(pipe.perSecond, raw.opsPerSecond)} STORE  (${pipe.summary})`,
