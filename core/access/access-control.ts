@@ -60,11 +60,6 @@ export class AccessControl {
     return this.acl === null ? null : this.acl.authenticate(token);
   }
 
-  /** As authenticate, for a token already hashed (hex). */
-  authenticateHash(hash: string): AclUser | null {
-    return this.acl === null ? null : this.acl.authenticateHash(hash);
-  }
-
   /** The enabled user named `name` under the current rules (a connection that authenticated earlier), or null. */
   user(name: string): AclUser | null {
     if (this.acl === null) return name === DEFAULT_USER ? EVERYONE : null;

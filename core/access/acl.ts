@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Name } from '../name.js';
 import { DEFAULT_USER } from '../validation/validation.js';
 import type { NamePattern } from './name-pattern.js';
-import { hashToken } from './token.js';
+import { tokenDigest } from './token.js';
 
 /** What a command needs: GET and EXISTS read, STORE writes. */
 export const Permission = { Read: 1, Write: 2 } as const;
@@ -83,15 +83,11 @@ export class Acl {
 
   /** The enabled user `token` authenticates as, or null. */
   authenticate(token: string): AclUser | null {
-    return this.authenticateHash(hashToken(token));
-  }
-
-  /** As authenticate, for a token already hashed (hex). */
-  authenticateHash(hash: string): AclUser | null {
-    const entry = this.byToken.get(hash);
+    const digest = tokenDigest(token);
+    const entry = this.byToken.get(digest.toString('hex'));
     if (entry === undefined) return null;
     // The map found it by its digest; the comparison that decides takes the same time whatever the bytes.
-    if (!timingSafeEqual(entry.digest, Buffer.from(hash, 'hex'))) return null;
+    if (!timingSafeEqual(entry.digest, digest)) return null;
     return entry.user.enabled ? entry.user : null;
   }
 }

@@ -11,7 +11,12 @@ const TOKEN_BYTES = 32;
  * the client sent: `latin1` maps each char of a header or a line back to its byte.
  */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'latin1').digest('hex');
+  return tokenDigest(token).toString('hex');
+}
+
+/** The SHA-256 of a token, as bytes. */
+export function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token, 'latin1').digest();
 }
 
 /** A new random token: URL-safe, no whitespace, fit for a header and a command line. */
