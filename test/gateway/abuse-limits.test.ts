@@ -21,7 +21,9 @@ describe('--store-rate, with a module: hook that sees the user', () => {
   beforeAll(async () => {
     calls = path.join(mkdtempSync(path.join(tmpdir(), 'jnhp-calls-')), 'calls');
     // A user per test, so that each test starts with full buckets.
-    const users = ['hook', 'tcprate', 'own1', 'own2'].map((u) => `user ${u} on ${hash(`tok-${u}`)} ~* +read +write`);
+    const users = ['hook', 'resthook', 'tcprate', 'own1', 'own2'].map(
+      (u) => `user ${u} on ${hash(`tok-${u}`)} ~* +read +write`,
+    );
     const acl = new AclFile(['user default on nopass ~* +read +write', ...users, ''].join('\n'));
     gateway = await spawnGateway(
       ['--acl-file', acl.path, '--store-rate', '1', '--validator', `module:${fixture('user-module.cjs')}#check`],
@@ -32,13 +34,20 @@ describe('--store-rate, with a module: hook that sees the user', () => {
     await gateway?.stop();
   });
 
-  it('hands a module: hook the user after AUTH, and default before', async () => {
+  it('hands a module: hook the user after AUTH, default before, and the bearer token user on REST', async () => {
     const client = await LineClient.connect(gateway.tcpPort);
     try {
       expect(await client.request('STORE hook-default by-default')).toBe('W00T!');
       expect(await client.request('AUTH tok-hook')).toBe('W00T!');
       expect(await client.request('STORE hook-user by-hook')).toBe('W00T!');
       expect(called()).toEqual(['hook-default default', 'hook-user hook']);
+      const put = await fetch(`http://127.0.0.1:${gateway.httpPort}/keys/hook-rest`, {
+        method: 'PUT',
+        body: 'by-resthook',
+        headers: { Authorization: 'Bearer tok-resthook' },
+      });
+      expect(put.status).toBe(201);
+      expect(called().at(-1)).toBe('hook-rest resthook');
     } finally {
       client.close();
     }

@@ -23,6 +23,10 @@ const SPEC_FLAGS = [
   '--max-connections',
   '--drain-timeout-ms',
   '--log-level',
+  '--acl-file',
+  '--allowed-origins',
+  '--store-rate',
+  '--max-connections-per-address',
 ];
 
 /** Send and receive queues of a local TCP socket, from /proc/net/tcp (Linux). */
@@ -61,6 +65,13 @@ describe('the jnhp-gateway command', () => {
     ['a bad port in the environment', [], { JNHP_TCP_PORT: 'x' }, /tcp-port.*'x'/],
     ['a bad store in the environment', [], { JNHP_STORE: 'disk' }, /store.*disk/],
     ['a negative connection cap in the environment', [], { JNHP_MAX_CONNECTIONS: '-1' }, /max-connections.*-1/],
+    [
+      'an allowed origin with a path',
+      ['--allowed-origins', 'https://a.example/app'],
+      {},
+      /allowed-origins.*a\.example/,
+    ],
+    ['a store rate that is not a number', ['--store-rate', 'fast'], {}, /store-rate.*fast/],
   ];
 
   it.each(badInputs)('exits 2 with one line on stderr and no stack trace on %s', async (_, args, env, message) => {
