@@ -95,6 +95,7 @@ export class LineSession {
   private readonly checked: Identity | null;
   /** Who asks, as the validators see it: the peer's, with the user changed by AUTH. */
   private client: ClientInfo;
+  /** The reply past --store-rate; empty without a limit. */
   private readonly rateLimitedReply: string;
   /** Input not yet run; a string is an error reply that takes its place in line. */
   private backlog: (Buffer | string)[] = [];
@@ -123,7 +124,8 @@ export class LineSession {
     this.identity = new Identity(this.access, options.user);
     this.checked = this.access.hasAcl ? this.identity : null;
     this.client = peer.client;
-    this.rateLimitedReply = formatError(rateLimited(this.access.limiter?.rate ?? 0));
+    const limiter = this.access.limiter;
+    this.rateLimitedReply = limiter === null ? '' : formatError(rateLimited(limiter.rate));
   }
 
   /** Feeds bytes read from the client. */
@@ -257,7 +259,7 @@ export class LineSession {
             this.deny(Op.Store, Permission.Write, command.name);
             return;
           }
-          if (this.access.limitStore(this.client.user, this.client.remoteAddress) > 0) {
+          if (this.rateLimitedReply !== '' && this.access.limitStore(this.client.user, this.client.remoteAddress) > 0) {
             this.reply(this.rateLimitedReply);
             this.observe(Op.Store, Outcome.RateLimited, null);
             return;

@@ -17,7 +17,7 @@ import { nameProblem, valueProblem } from '../../core/protocol/limits.js';
 import type { MaybePromise } from '../../core/store/store.js';
 import { type ClientInfo, Transport } from '../../core/validation/validation.js';
 import { ASK_FOR_TOKEN, BAD_TOKEN, bearerToken } from './bearer.js';
-import type { OriginPolicy } from './origin-policy.js';
+import { OriginPolicy } from './origin-policy.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
 import { readBody, TOO_LARGE } from './read-body.js';
 
@@ -295,7 +295,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     return op === Op.Store ? put(c, name, user.name) : head(name);
   };
 
-  const origins = options.origins;
+  const origins = options.origins ?? new OriginPolicy([]);
   // One handler for every method: a single match keeps hono on its fast path.
   app.all('/keys/*', (c): MaybePromise<Response> => {
     const method = c.req.method;
@@ -303,7 +303,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     const origin = rawHeader(raw, 'origin');
     if (origin === undefined) return keys(c, method);
     // A browser: CORS (SPEC section 9).
-    const allowed = origins?.allows(origin, rawHeader(raw, 'host'), isSecure(c.env.incoming)) ?? false;
+    const allowed = origins.allows(origin, rawHeader(raw, 'host'), isSecure(c.env.incoming));
     if (method === 'OPTIONS') {
       if (allowed) return preflight(origin);
       return respond(problem(HttpProblem.OriginNotAllowed, `origin ${origin} is not allowed (see --allowed-origins)`));
