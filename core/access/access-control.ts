@@ -80,6 +80,6 @@ export class AccessControl {
 export function rateLimited(rate: number): JnhpError {
   return new JnhpError(
     ErrorCode.RateLimited,
-    `rate limit exceeded: at most ${rate} STOREs per second (see --store-rate)`,
+    `rate limit exceeded: at most ${rate} ${rate === 1 ? 'STORE' : 'STOREs'} per second (see --store-rate)`,
   );
 }
