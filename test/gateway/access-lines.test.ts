@@ -33,9 +33,22 @@ const TRANSPORTS: [string, Connect][] = [
 
 const DENIED = /^ERROR permission denied/;
 
+// Two gateways for both transports: one with the standard ACL, one without a default user.
+let gateway: SpawnedGateway;
+let noDefault: SpawnedGateway;
+
+beforeAll(async () => {
+  [gateway, noDefault] = await Promise.all([
+    spawnGateway(['--acl-file', new AclFile(STANDARD_ACL).path]),
+    spawnGateway(['--acl-file', new AclFile(`user app on ${hash(TOKENS.app)} ~* +read +write\n`).path]),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([gateway?.stop(), noDefault?.stop()]);
+});
+
 describe.each(TRANSPORTS)('the ACL over %s', (transport, connect) => {
-  let gateway: SpawnedGateway;
-  let noDefault: SpawnedGateway;
   const open: Channel[] = [];
 
   const client = async (g = gateway): Promise<Channel> => {
@@ -44,16 +57,8 @@ describe.each(TRANSPORTS)('the ACL over %s', (transport, connect) => {
     return c;
   };
 
-  beforeAll(async () => {
-    [gateway, noDefault] = await Promise.all([
-      spawnGateway(['--acl-file', new AclFile(STANDARD_ACL).path]),
-      spawnGateway(['--acl-file', new AclFile(`user app on ${hash(TOKENS.app)} ~* +read +write\n`).path]),
-    ]);
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     for (const c of open) c.close();
-    await Promise.all([gateway?.stop(), noDefault?.stop()]);
   });
 
   it('lets default read names of its pattern, and nothing else', async () => {
