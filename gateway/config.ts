@@ -220,13 +220,13 @@ const OPTIONS = {
     env: 'JNHP_STORE_RATE',
     fallback: '0',
     parse: integer(0, 1_000_000),
-    help: 'STOREs per second per user (per address for default), in bursts of as many (0: no limit)',
+    help: 'STOREs per second per user (per address for default), in bursts of as many; 0: no limit',
   },
   'max-connections-per-address': {
     env: 'JNHP_MAX_CONNECTIONS_PER_ADDRESS',
     fallback: '0',
     parse: integer(0, 10000000),
-    help: 'open TCP and WebSocket connections from one client address (0: no limit)',
+    help: 'open TCP and WebSocket connections from one client address; 0: no limit',
   },
   'log-level': { env: 'LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS), help: LOG_LEVELS.join(', ') },
 } as const satisfies Record<string, Option<unknown>>;
