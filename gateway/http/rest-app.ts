@@ -16,7 +16,7 @@ import { Op } from '../../core/protocol/command.js';
 import { nameProblem, valueProblem } from '../../core/protocol/limits.js';
 import type { MaybePromise } from '../../core/store/store.js';
 import { type ClientInfo, Transport } from '../../core/validation/validation.js';
-import { ASK_FOR_TOKEN, BAD_TOKEN, bearerToken } from './bearer.js';
+import { ASK_FOR_TOKEN, BAD_TOKEN, bearerToken, ConnectionTokens } from './bearer.js';
 import { OriginPolicy } from './origin-policy.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
 import { readBody, TOO_LARGE } from './read-body.js';
@@ -140,6 +140,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
   const rules = options.access ?? null;
   /** Null without an ACL file: then nothing needs checking. */
   const access = rules?.hasAcl === true ? rules : null;
+  const tokens = access === null ? null : new ConnectionTokens(access);
   const app = new Hono<Env>();
 
   const observe = (op: Op, outcome: Outcome, seconds: number | null): void =>
@@ -208,8 +209,9 @@ export function createRestApp(options: RestOptions): Hono<Env> {
    * The user a request acts as, or its refusal: no token and `default` may
    * not do it is 401 asking for one, a bad token 401, a user who may not 403.
    */
-  const authorize = (raw: readonly string[], method: string, op: Op, name: Name): AclUser | Response => {
-    if (access === null) return EVERYONE;
+  const authorize = (incoming: IncomingMessage, method: string, op: Op, name: Name): AclUser | Response => {
+    if (access === null || tokens === null) return EVERYONE;
+    const raw = incoming.rawHeaders;
     const permission = op === Op.Store ? Permission.Write : Permission.Read;
     const header = rawHeader(raw, 'authorization');
     if (header === undefined) {
@@ -223,7 +225,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
       });
     }
     const token = bearerToken(header);
-    const user = token === null ? null : access.authenticate(token);
+    const user = token === null ? null : tokens.authenticate(incoming.socket, token);
     if (user === null) {
       observe(Op.Auth, Outcome.Refused, null);
       const detail = 'the token names no enabled user';
@@ -289,7 +291,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     const name = keyName(c.req.url);
     if (!(name instanceof Name)) return invalid(name);
     const op = method === 'GET' ? Op.Get : method === 'PUT' ? Op.Store : Op.Exists;
-    const user = authorize(c.env.incoming.rawHeaders, method, op, name);
+    const user = authorize(c.env.incoming, method, op, name);
     if (user instanceof Response) return user;
     if (op === Op.Get) return get(c, name);
     return op === Op.Store ? put(c, name, user.name) : head(name);
