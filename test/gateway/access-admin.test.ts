@@ -88,6 +88,18 @@ describe('a running ACL', () => {
     acl.write(STANDARD_ACL);
   });
 
+  it('applies a reload to REST at once, on open keep-alive connections too', async () => {
+    const url = `http://127.0.0.1:${gateway.httpPort}/keys/app/reload`;
+    const headers = { Authorization: `Bearer ${TOKENS.app}` };
+    expect((await fetch(url, { headers })).status).toBe(404);
+    acl.write(STANDARD_ACL.replace('user app     on', 'user app     off'));
+    await sighup();
+    expect((await fetch(url, { headers })).status).toBe(401);
+    acl.write(STANDARD_ACL);
+    await sighup();
+    expect((await fetch(url, { headers })).status).toBe(404);
+  });
+
   it('counts auth failures and denied commands in /metrics', async () => {
     const client = await LineClient.connect(gateway.tcpPort);
     expect(await client.request('AUTH nope')).toBe('RARGH!');
