@@ -4,12 +4,17 @@
 import { ConfigError, parseConfig, usage } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './start-gateway.js';
+import { packageVersion } from './version.js';
 
 const EXIT_USAGE = 2;
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   let config: ReturnType<typeof parseConfig>;
@@ -40,6 +45,11 @@ async function main(argv: string[]): Promise<void> {
   // Before listening: a signal just after the `listening` line must drain, not kill.
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // Also keeps SIGHUP's default (exit) away while starting: the files are read at start anyway.
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'signal received');
+    void gateway?.reload();
+  });
   try {
     gateway = await startGateway(config, logger);
   } catch (err) {
