@@ -19,7 +19,7 @@ import { StoreLog } from './store-log.js';
 import { createTcpServer } from './tcp/tcp-server.js';
 import { createTlsServer } from './tcp/tls-server.js';
 import { loadTlsPair, type TlsFiles, type TlsPair, TlsPairError } from './tls/tls-pair.js';
-import { type SecureListener, tlsReloader } from './tls/tls-reloader.js';
+import { logPair, type SecureListener, tlsReloader } from './tls/tls-reloader.js';
 import { startValidationHooks } from './validation-hooks.js';
 import { ValidationLog } from './validation-log.js';
 import { DEFAULT_PING_INTERVAL_MS, WsChannel } from './ws/ws-channel.js';
@@ -116,7 +116,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   });
   http = new HttpGateway(rest, ws, tlsPair?.secure);
   const reloaders: (() => Promise<void>)[] = [];
-  if (config.tls !== null) {
+  if (config.tls !== null && tlsPair !== null) {
+    logPair(logger, config.tls, tlsPair, 'TLS certificate loaded');
     const listeners: SecureListener[] = [http.tls, tlsTcp].filter((l) => l !== null);
     reloaders.push(tlsReloader(config.tls, listeners, logger));
   }

@@ -26,6 +26,7 @@ export interface TlsPair {
   readonly secure: SecureOptions;
   /** Of the leaf certificate, for the log. */
   readonly fingerprint256: string;
+  /** ISO 8601. */
   readonly validTo: string;
 }
 
@@ -53,7 +54,7 @@ export async function loadTlsPair(files: TlsFiles): Promise<TlsPair> {
   const secure = { cert, key, minVersion: TLS_MIN_VERSION } as const;
   // What OpenSSL itself refuses (a chain it cannot parse, a key too weak) is refused here, not at the first client.
   attempt(() => tls.createSecureContext(secure), `--tls-cert '${files.certFile}' cannot be used`);
-  return { secure, fingerprint256: leaf.fingerprint256, validTo: leaf.validTo };
+  return { secure, fingerprint256: leaf.fingerprint256, validTo: isoDate(leaf.validTo) };
 }
 
 async function read(file: string, flag: string): Promise<Buffer> {
@@ -72,4 +73,10 @@ function attempt<T>(make: () => T, message: string): T {
   } catch (err) {
     throw new TlsPairError(`${message}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** OpenSSL's `Dec  3 14:13:21 2026 GMT`, as logs write dates elsewhere. */
+function isoDate(openssl: string): string {
+  const date = new Date(openssl);
+  return Number.isNaN(date.getTime()) ? openssl : date.toISOString();
 }

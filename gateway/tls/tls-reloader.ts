@@ -2,7 +2,7 @@
 // open ones keep the pair they started with.
 
 import type { Logger } from '../logger.js';
-import { loadTlsPair, type SecureOptions, type TlsFiles } from './tls-pair.js';
+import { loadTlsPair, type SecureOptions, type TlsFiles, type TlsPair } from './tls-pair.js';
 
 /** A TLS listener (node:tls or node:https) whose next handshakes use `options`. */
 export interface SecureListener {
@@ -24,10 +24,7 @@ export function tlsReloader(
     try {
       const pair = await loadTlsPair(files);
       for (const listener of listeners) listener.setSecureContext(pair.secure);
-      logger.info(
-        { certFile: files.certFile, fingerprint256: pair.fingerprint256, validTo: pair.validTo },
-        'TLS certificate reloaded',
-      );
+      logPair(logger, files, pair, 'TLS certificate reloaded');
     } catch (err) {
       logger.error(
         { err: (err as Error).message, certFile: files.certFile, keyFile: files.keyFile },
@@ -39,4 +36,9 @@ export function tlsReloader(
     last = last.then(reload);
     return last;
   };
+}
+
+/** Which certificate is served from now on, and until when. */
+export function logPair(logger: Logger, files: TlsFiles, pair: TlsPair, msg: string): void {
+  logger.info({ certFile: files.certFile, fingerprint256: pair.fingerprint256, validTo: pair.validTo }, msg);
 }
