@@ -45,10 +45,12 @@ async function main(argv: string[]): Promise<void> {
   // Before listening: a signal just after the `listening` line must drain, not kill.
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  // Also keeps SIGHUP's default (exit) away while starting: the files are read at start anyway.
+  // Also keeps SIGHUP's default (exit) away while starting; one that comes meanwhile reloads once started.
+  let reloadAsked = false;
   process.on('SIGHUP', () => {
     logger.info({ signal: 'SIGHUP' }, 'signal received');
-    void gateway?.reload();
+    if (gateway === undefined) reloadAsked = true;
+    else void gateway.reload();
   });
   try {
     gateway = await startGateway(config, logger);
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   if (signalled) drainAndExit(gateway);
+  else if (reloadAsked) void gateway.reload();
 }
 
 await main(process.argv.slice(2));

@@ -3,6 +3,7 @@
 // per-reply allocation, so that it outruns the server it measures.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { LatencyHistogram } from './latency-histogram.js';
 import { measureWindow } from './measure-window.js';
 
@@ -22,6 +23,8 @@ export interface LoadOptions {
   readonly expect?: (reply: Buffer, start: number, end: number) => boolean;
   /** Processes whose CPU use over the measured window is reported (the servers). */
   readonly watchPids?: readonly number[];
+  /** Connects over TLS with these options (their `ca`, say). */
+  readonly tls?: tls.ConnectionOptions;
 }
 
 export interface LoadResult {
@@ -52,7 +55,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         let head = 0;
         let inFlight = 0;
         const port = options.ports?.[conn % options.ports.length] ?? options.port;
-        const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+        const socket =
+          options.tls === undefined
+            ? net.connect({ port, host: '127.0.0.1', noDelay: true })
+            : tls.connect({ port, host: '127.0.0.1', ...options.tls }).setNoDelay(true);
         sockets.push(socket);
         const send = (count: number): void => {
           const now = performance.now();
@@ -81,7 +87,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (measuring) ops += replies;
           if (!stopping && replies > 0) send(replies);
         });
-        socket.once('connect', () => {
+        socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () => {
           send(depth);
           resolve();
         });
