@@ -64,14 +64,20 @@ export class HttpGateway {
       res.on('close', this.requestClosed);
       if (this.draining) res.setHeader('Connection', 'close');
     });
-    // With TLS, the socket that requests and upgrades name is the TLS one, known once its handshake is done.
-    this.server.on(secure === undefined ? 'connection' : 'secureConnection', (socket: net.Socket) => {
-      this.sockets++;
+    // Fresh from the accept, TLS handshake included: a TLS client may send its request as soon as its
+    // side of the handshake ends, before the server has seen the end. (A TLS one stays fresh for the grace.)
+    this.server.on('connection', (socket: net.Socket) => {
       this.fresh.set(socket, performance.now());
       socket.on('close', () => {
-        if (!this.upgraded.has(socket)) this.sockets--;
         this.fresh.delete(socket);
         this.checkSettled();
+      });
+    });
+    // With TLS, requests and upgrades name the TLS socket, known once its handshake is done.
+    this.server.on(secure === undefined ? 'connection' : 'secureConnection', (socket: net.Socket) => {
+      this.sockets++;
+      socket.on('close', () => {
+        if (!this.upgraded.has(socket)) this.sockets--;
       });
     });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -146,6 +146,41 @@ describe('TLS', () => {
       expect((await httpsRequest(httpPort, ca.ca, 'GET', '/healthz')).status).toBe(200);
     });
 
+    it('counts HTTPS sockets in /metrics apart from WSS ones, as over plain HTTP', async () => {
+      const { httpPort } = await start(tlsArgs(first));
+      const httpSockets = async (): Promise<string | undefined> =>
+        /^jnhp_open_connections\{transport="http"\} (-?\d+)$/m.exec(
+          (await httpsRequest(httpPort, ca.ca, 'GET', '/metrics')).body,
+        )?.[1];
+      const ws = await wss(httpPort);
+      expect(await ws.request('PING')).toBe('PONG');
+      // The metrics request's own socket is the one HTTP socket; the WebSocket counts as ws.
+      expect(await httpSockets()).toBe('1');
+      ws.ws.close();
+      await ws.waitClosed();
+      await expect.poll(httpSockets, { timeout: TIMEOUT_MS }).toBe('1');
+    });
+
+    it('answers a request on an HTTPS connection opened just before SIGTERM, then exits 0', async () => {
+      const gw = await start(tlsArgs(first));
+      const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: gw.httpPort, ca: ca.ca }, () => resolve(s));
+        s.once('error', reject);
+      });
+      let response = '';
+      socket.setEncoding('utf8').on('data', (text: string) => {
+        response += text;
+      });
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      const exited = gw.stop('SIGTERM');
+      await gw.waitForLog((l) => l.msg === 'draining');
+      socket.write('PUT /keys/just-in-time HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv');
+      await closed;
+      expect(response).toMatch(/^HTTP\/1\.1 201 /);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      expect(await exited).toBe(0);
+    });
+
     it('speaks the line protocol over WSS on /ws', async () => {
       const { httpPort, tcpPort } = await start(tlsArgs(first));
       const ws = await wss(httpPort);
