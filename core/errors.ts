@@ -11,6 +11,10 @@ export const ErrorCode = {
   StorageUnavailable: 'storage_unavailable',
   ValidatorOverloaded: 'validator_overloaded',
   TooManyConnections: 'too_many_connections',
+  /** The client's user may not run this command on this name (SPEC section 8). */
+  Forbidden: 'forbidden',
+  /** Past --store-rate (SPEC section 10). */
+  RateLimited: 'rate_limited',
   Internal: 'internal',
   // What a client sees besides the codes above (client/): the server's
   // `ERROR <reason>` line, and failures on its own side of the connection.
@@ -44,6 +48,13 @@ export function storageUnavailable(cause?: unknown): JnhpError {
 
 export function tooManyConnections(): JnhpError {
   return new JnhpError(ErrorCode.TooManyConnections, 'too many connections (see --max-connections)');
+}
+
+export function tooManyConnectionsFromAddress(): JnhpError {
+  return new JnhpError(
+    ErrorCode.TooManyConnections,
+    'too many connections from one address (see --max-connections-per-address)',
+  );
 }
 
 export function toJnhpError(err: unknown): JnhpError {
