@@ -13,5 +13,5 @@ export type { JnhpClient } from './jnhp-client.js';
 export function connect(url: string, options: ConnectOptions = {}): Promise<JnhpClient> {
   const WebSocketClass = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (WebSocketClass === undefined) return Promise.reject(new TypeError('no WebSocket in this environment'));
-  return connectWith(url, options, { tcp: null, ws: wsOpener(WebSocketClass) });
+  return connectWith(url, options, { tcp: null, ws: wsOpener((href) => new WebSocketClass(href)) });
 }

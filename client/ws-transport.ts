@@ -15,6 +15,8 @@ export interface WebSocketLike {
   close(code?: number): void;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/** Opens a WebSocket; in Node, `tls` carries the options for `wss://` (a private `ca`, ...). */
+export type OpenWebSocket = (url: string, tls: Record<string, unknown> | undefined) => WebSocketLike;
 
 /**
  * A batch is one message, and the server caps a message at --max-line-bytes
@@ -24,10 +26,10 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 const MAX_BATCH_CHARS = 1024;
 const NORMAL_CLOSURE = 1000;
 
-export function wsOpener(WebSocketClass: WebSocketConstructor): OpenTransport {
+export function wsOpener(openWebSocket: OpenWebSocket): OpenTransport {
   return (target, events, options) =>
     new Promise((resolve, reject) => {
-      const ws = new WebSocketClass(target.href);
+      const ws = openWebSocket(target.href, options.tls);
       let open = false;
       const timer = setTimeout(() => {
         ws.close();

@@ -2,17 +2,14 @@
 // through /client.js, and shows the replies in order.
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, type Browser, launchChromium } from '../helpers/browser.js';
-import { repoRoot } from '../helpers/repo-root.js';
 import { describeWithTools } from '../helpers/require-tools.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 
-/** AUTH and --acl-file come with the access-control work (issue 9); until it is merged that test is skipped. */
-const HAS_ACL = readFileSync(path.join(repoRoot(), 'gateway', 'config.ts'), 'utf8').includes("'acl-file'");
 const TOKEN = 'tok-console-6d2f8a1c9e4b7a3d';
 
 /** Types `line` into the console and resolves with the reply it shows, once it shows one. */
@@ -96,7 +93,7 @@ describeWithTools(['chromium'], 'the console page in Chromium', () => {
     }
   });
 
-  describe.skipIf(!HAS_ACL)('with an ACL (skipped until AUTH and --acl-file are on this branch)', () => {
+  describe('with an ACL', () => {
     it('authenticates with the token field, after which the write it was denied goes through', async () => {
       const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'jnhp-console-acl-')), 'acl');
       const digest = createHash('sha256').update(TOKEN).digest('hex');

@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,16 +11,13 @@ import { connect, ErrorCode, JnhpError } from '../../client/index.js';
 import { repoRoot } from '../helpers/repo-root.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 
-/** AUTH and --acl-file come with the access-control work (issue 9); until it is merged these tests are skipped. */
-const HAS_ACL = readFileSync(path.join(repoRoot(), 'gateway', 'config.ts'), 'utf8').includes("'acl-file'");
-
 const TOKEN = 'tok-client-3b7e1f9a5c2d8e4b';
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const ACL = `user default on nopass ~public/* +read
 user writer on #${sha256(TOKEN)} ~app/* ~public/* +read +write
 `;
 
-describe.skipIf(!HAS_ACL)('the client with a token (skipped until AUTH and --acl-file are on this branch)', () => {
+describe('the client with a token', () => {
   let gateway: SpawnedGateway;
 
   beforeAll(async () => {
