@@ -15,6 +15,7 @@ import { createRestApp } from './http/rest-app.js';
 import { listen } from './listen.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { openFileStore } from './open-file-store.js';
 import { StoreLog } from './store-log.js';
 import { createTcpServer } from './tcp/tcp-server.js';
 import { startValidationHooks } from './validation-hooks.js';
@@ -31,6 +32,8 @@ export interface RunningGateway {
 /** The store, and a promise that resolves the first time it answers. */
 function createStore(config: Config, logger: Logger): { store: Store; answering: Promise<void> } {
   if (config.store === 'memory') return { store: new MemoryStore(), answering: Promise.resolve() };
+  // Read back in full before anything listens: no "absent" for a name not loaded yet.
+  if (config.store === 'file') return { store: openFileStore(config.dataDir, logger), answering: Promise.resolve() };
   const log = new StoreLog(logger);
   let answered: () => void = () => {};
   const answering = new Promise<void>((resolve) => {

@@ -33,8 +33,21 @@ export class ByteTable<V> {
   /** Adds the key with `value` unless it is there; true if it added it. */
   add(buf: Uint8Array, start: number, end: number, value: V): boolean {
     const hash = hashBytes(buf, start, end);
-    let slot = this.slotOf(buf, start, end, hash);
+    const slot = this.slotOf(buf, start, end, hash);
     if (this.hashes[slot] !== EMPTY) return false;
+    this.insert(slot, hash, buf, start, end, value);
+    return true;
+  }
+
+  /** Sets the key's value, adding the key when it is not there. */
+  set(buf: Uint8Array, start: number, end: number, value: V): void {
+    const hash = hashBytes(buf, start, end);
+    const slot = this.slotOf(buf, start, end, hash);
+    if (this.hashes[slot] !== EMPTY) this.values[slot] = value;
+    else this.insert(slot, hash, buf, start, end, value);
+  }
+
+  private insert(slot: number, hash: number, buf: Uint8Array, start: number, end: number, value: V): void {
     if ((this.count + 1) * 2 > this.hashes.length) {
       this.grow();
       slot = this.slotOf(buf, start, end, hash);
@@ -52,7 +65,6 @@ export class ByteTable<V> {
     this.values[slot] = value;
     this.arenaUsed += length;
     this.count++;
-    return true;
   }
 
   /** The slot holding the key, or the empty slot where it would go. */
