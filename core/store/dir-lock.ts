@@ -3,12 +3,18 @@
 // (kill -9) is recognised by its PID no longer running, and taken over.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import { FileStoreError } from './file-store-error.js';
 
 export const LOCK_FILE = 'jnhp.lock';
 
+/** Lock files this process holds. A lock with its own PID that is not here was left by an earlier process with the same PID (a container's). */
+const held = new Set<string>();
+
 /** Takes the lock at `file` or throws FileStoreError; returns its release. */
 export function lockDir(file: string): () => void {
+  file = path.resolve(file);
+  if (held.has(file)) throw new FileStoreError(`${file}: the data directory is in use by this gateway`);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx', 0o644);
@@ -17,6 +23,7 @@ export function lockDir(file: string): () => void {
       } finally {
         fs.closeSync(fd);
       }
+      held.add(file);
       return () => release(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -45,6 +52,7 @@ export function lockDir(file: string): () => void {
 }
 
 function release(file: string): void {
+  if (!held.delete(file)) return;
   try {
     if (readPid(file) === process.pid) fs.unlinkSync(file);
   } catch {

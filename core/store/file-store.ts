@@ -198,12 +198,23 @@ export class FileStore implements Store {
   };
 
   private async write(frame: FrameBuilder): Promise<void> {
-    if (this.tailDirty) {
-      await this.log.truncate(this.end);
-      this.tailDirty = false;
+    if (this.tailDirty) await this.cutTail();
+    try {
+      await this.log.write(frame.buf, frame.used, this.end);
+      await this.log.sync();
+    } catch (err) {
+      // Take the frame back before answering, so that it cannot reappear at
+      // the next start; if that fails too, try again before the next write.
+      this.tailDirty = true;
+      await this.cutTail().catch(ignore);
+      throw err;
     }
-    await this.log.write(frame.buf, frame.used, this.end);
+  }
+
+  private async cutTail(): Promise<void> {
+    await this.log.truncate(this.end);
     await this.log.sync();
+    this.tailDirty = false;
   }
 
   private written(batch: Batch): void {
@@ -222,7 +233,6 @@ export class FileStore implements Store {
   private notWritten(batch: Batch, err: unknown): void {
     const buf = batch.frame.buf;
     for (const p of batch.entries) this.table.set(buf, p.nameAt, p.nameAt + p.nameLength, null);
-    this.tailDirty = true;
     if (!this.failing) {
       this.failing = true;
       this.options.onWriteFailed?.(err);

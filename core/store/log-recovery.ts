@@ -115,14 +115,16 @@ function frameAt(window: Window, at: number): number {
 
 /** A sliding view of the file: buf[0, filled) holds the bytes from file offset `start`. */
 class Window {
-  buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  buf: Buffer;
   start = 0;
   private filled = 0;
 
   constructor(
     private readonly fd: number,
     private readonly size: number,
-  ) {}
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size));
+  }
 
   /** Makes file bytes [at, at + n) readable at buf[at - start]; false when the file ends first. */
   load(at: number, n: number): boolean {
