@@ -58,7 +58,10 @@ export class ByteTable<V> {
       this.arena.copy(arena, 0, 0, this.arenaUsed);
       this.arena = arena;
     }
-    this.arena.set(buf.subarray(start, end), this.arenaUsed);
+    // A loop, not set(subarray): names are short, and a view per key is garbage.
+    const arena = this.arena;
+    const at = this.arenaUsed;
+    for (let i = 0; i < length; i++) arena[at + i] = buf[start + i] as number;
     this.hashes[slot] = hash;
     this.keyAt[slot] = this.arenaUsed;
     this.keyLength[slot] = length;

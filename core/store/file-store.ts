@@ -77,8 +77,14 @@ class Batch {
 }
 
 export class FileStore implements Store {
-  /** A string once durable; a Pending while being written; null after its write failed. */
-  private readonly table = new ByteTable<string | Pending | null>();
+  /**
+   * A string once durable; a number (where its bytes are in `readValues`)
+   * when read back and not asked for since; a Pending while being written;
+   * null after its write failed.
+   */
+  private readonly table = new ByteTable<string | number | Pending | null>();
+  /** Values read back at startup, [u32 length][UTF-8] each: a million strings made at once would cost seconds of GC. */
+  private readValues = Buffer.allocUnsafe(0);
   private count = 0;
   private next: Batch;
   private writing: Batch | null = null;
@@ -110,12 +116,28 @@ export class FileStore implements Store {
     try {
       const file = path.join(options.dir, LOG_FILE);
       const table = this.table;
+      let values = Buffer.allocUnsafe(1024 * 1024);
+      let used = 0;
       const back = usable(options.dir, () =>
         readLogBack(file, (buf, nameStart, nameEnd, valueStart, valueEnd) => {
           // A name twice in the log (never written so): the first is the one stored.
-          if (table.add(buf, nameStart, nameEnd, buf.toString('utf8', valueStart, valueEnd))) this.count++;
+          if (!table.add(buf, nameStart, nameEnd, used)) return;
+          const length = valueEnd - valueStart;
+          if (used + 4 + length > values.length) {
+            const grown = Buffer.allocUnsafe(Math.max(2 * values.length, used + 4 + length));
+            values.copy(grown, 0, 0, used);
+            values = grown;
+          }
+          values.writeUInt32LE(length, used);
+          used += 4;
+          // Most values are short: a loop beats Buffer#copy's set-up.
+          if (length > 64) buf.copy(values, used, valueStart, valueEnd);
+          else for (let i = 0; i < length; i++) values[used + i] = buf[valueStart + i] as number;
+          used += length;
+          this.count++;
         }),
       );
+      this.readValues = used === 0 ? Buffer.allocUnsafe(0) : Buffer.from(values.subarray(0, used));
       this.end = back.end;
       this.log = usable(options.dir, () => (options.openLog ?? openLogFile)(file));
       this.readBack = {
@@ -140,20 +162,21 @@ export class FileStore implements Store {
   get(name: Name): MaybePromise<string | undefined> {
     const found = this.table.get(name.buf, name.start, name.end);
     if (typeof found === 'string') return found;
+    if (typeof found === 'number') return this.firstRead(name, found);
     if (found == null) return undefined;
     return found.batch.stored.then(() => found.value);
   }
 
   has(name: Name): MaybePromise<boolean> {
     const found = this.table.get(name.buf, name.start, name.end);
-    if (typeof found === 'string') return true;
+    if (typeof found === 'string' || typeof found === 'number') return true;
     if (found == null) return false;
     return found.batch.stored;
   }
 
   putIfAbsent(name: Name, value: string): MaybePromise<boolean> {
     const found = this.table.get(name.buf, name.start, name.end);
-    if (typeof found === 'string') return false;
+    if (typeof found === 'string' || typeof found === 'number') return false;
     if (found != null) return found.batch.lost;
     if (this.closed) throw storageUnavailable(new Error('the file store is closed'));
     const batch = this.next;
@@ -167,6 +190,14 @@ export class FileStore implements Store {
       setImmediate(this.flush);
     }
     return batch.stored;
+  }
+
+  /** The value read back at `at`, made a string once and kept so. */
+  private firstRead(name: Name, at: number): string {
+    const start = at + 4;
+    const value = this.readValues.toString('utf8', start, start + this.readValues.readUInt32LE(at));
+    this.table.set(name.buf, name.start, name.end, value);
+    return value;
   }
 
   async ping(): Promise<void> {}

@@ -2,6 +2,7 @@
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
 import { clusterBench } from './cluster-bench.js';
+import { fileStoreBench } from './file-store-bench.js';
 import { httpBench } from './http-bench.js';
 import { redisBench } from './redis-bench.js';
 import { tcpBench } from './tcp-bench.js';
@@ -25,5 +26,7 @@ for (const line of await httpBench(settings)) console.log(line);
 for (const line of await validatorBench(settings)) console.log(line);
 // Redis store: 1 and 3 gateways on one test-started redis-server, beside redis-benchmark on it.
 for (const line of await redisBench(settings)) console.log(line);
+// File store: fresh STOREs beside the Redis store on appendfsync always, GET beside memory, read-back of 1,000,000 names (BENCH_FILE=0 skips it).
+if (process.env.BENCH_FILE !== '0') for (const line of await fileStoreBench(settings)) console.log(line);
 // The compose topology as local processes: TCP GET through HAProxy to 1, 2 and 3 gateways ("cpu server": all of them, HAProxy and Redis).
 if (process.env.BENCH_CLUSTER !== '0') for (const line of await clusterBench(settings)) console.log(line);

@@ -126,7 +126,13 @@ describe('FileStore', () => {
     store = await reopen(dir, store);
     expect(store.readBack).toMatchObject({ names: values.length, tornTail: null });
     for (const [i, value] of values.entries()) expect(store.get(n(`k${i}`))).toBe(value);
-    expect(store.putIfAbsent(n('k0'), 'other')).toBe(false);
+    // Read again (kept as text now), and the names read back are present and taken.
+    for (const [i, value] of values.entries()) expect(store.get(n(`k${i}`))).toBe(value);
+    expect([store.has(n('k3')), store.putIfAbsent(n('k3'), 'other'), store.putIfAbsent(n('k0'), 'other')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('answers a STORE only once its record is on disk, and shows the name to nobody before', async () => {
