@@ -4,9 +4,10 @@
 import { FileStore } from '../core/store/file-store.js';
 import type { Logger } from './logger.js';
 
-export function openFileStore(dir: string, logger: Logger): FileStore {
+export function openFileStore(dir: string, timeoutMs: number, logger: Logger): FileStore {
   const store = FileStore.open({
     dir,
+    timeoutMs,
     onWriteFailed: (err) => logger.warn({ err, store: 'file' }, 'log write failed; STOREs answer storage unavailable'),
     onWriteRecovered: () => logger.info({ store: 'file' }, 'log writes work again'),
   });

@@ -33,7 +33,8 @@ export interface RunningGateway {
 function createStore(config: Config, logger: Logger): { store: Store; answering: Promise<void> } {
   if (config.store === 'memory') return { store: new MemoryStore(), answering: Promise.resolve() };
   // Read back in full before anything listens: no "absent" for a name not loaded yet.
-  if (config.store === 'file') return { store: openFileStore(config.dataDir, logger), answering: Promise.resolve() };
+  if (config.store === 'file')
+    return { store: openFileStore(config.dataDir, config.storeTimeoutMs, logger), answering: Promise.resolve() };
   const log = new StoreLog(logger);
   let answered: () => void = () => {};
   const answering = new Promise<void>((resolve) => {

@@ -23,9 +23,16 @@ export const LOG_FILE = 'jnhp.log';
 export interface FileStoreOptions {
   /** --data-dir: made when missing. */
   readonly dir: string;
+  /**
+   * --store-timeout-ms: when a write and fsync take longer, the STOREs queued
+   * behind it fail with storage unavailable, and so do new ones until it ends.
+   * Those in the write itself wait for it: answering them first could be
+   * followed by their record reaching the disk. Default: no limit.
+   */
+  readonly timeoutMs?: number;
   /** The way to the log once it runs (tests make writes fail through it). */
   readonly openLog?: OpenLogFile;
-  /** Writing to the log failed (a full disk): called at the first failure, not at each one. */
+  /** Writing to the log failed (a full disk) or is too slow: called at the first failure, not at each one. */
   readonly onWriteFailed?: (cause: unknown) => void;
   /** Writing works again after a failure. */
   readonly onWriteRecovered?: () => void;
@@ -96,6 +103,10 @@ export class FileStore implements Store {
   private tailDirty = false;
   private failing = false;
   private closed = false;
+  /** A write has taken longer than the timeout and is not over yet. */
+  private stalled: Error | null = null;
+  private writeStarted = 0;
+  private readonly watchdog: NodeJS.Timeout | null;
   private idle: (() => void) | null = null;
   private readonly log: LogFile;
   private readonly release: () => void;
@@ -152,6 +163,9 @@ export class FileStore implements Store {
       throw err;
     }
     this.next = new Batch(new FrameBuilder());
+    const timeoutMs = options.timeoutMs;
+    // One timer for the store's life, moved on at each write: no timer per batch.
+    this.watchdog = timeoutMs === undefined ? null : setTimeout(() => this.checkWrite(timeoutMs), timeoutMs).unref();
   }
 
   /** Names stored (on disk). */
@@ -179,6 +193,7 @@ export class FileStore implements Store {
     if (typeof found === 'string' || typeof found === 'number') return false;
     if (found != null) return found.batch.lost;
     if (this.closed) throw storageUnavailable(new Error('the file store is closed'));
+    if (this.stalled !== null) throw storageUnavailable(this.stalled);
     const batch = this.next;
     const nameAt = batch.frame.add(name, value);
     const pending: Pending = { value, batch, nameAt, nameLength: name.end - name.start };
@@ -200,13 +215,16 @@ export class FileStore implements Store {
     return value;
   }
 
-  async ping(): Promise<void> {}
+  async ping(): Promise<void> {
+    if (this.stalled !== null) throw storageUnavailable(this.stalled);
+  }
 
   /** Finishes the writes under way, closes the log and lets go of the directory. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.writing !== null || this.scheduled) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.watchdog !== null) clearTimeout(this.watchdog);
     try {
       await this.log.close();
     } finally {
@@ -222,6 +240,8 @@ export class FileStore implements Store {
     this.next = new Batch(this.spare as FrameBuilder);
     this.spare = null;
     batch.frame.seal();
+    this.writeStarted = performance.now();
+    this.watchdog?.refresh();
     this.write(batch.frame).then(
       () => this.written(batch),
       (err: unknown) => this.notWritten(batch, err),
@@ -262,6 +282,12 @@ export class FileStore implements Store {
   }
 
   private notWritten(batch: Batch, err: unknown): void {
+    this.fail(batch, err);
+    this.settled(batch);
+  }
+
+  /** Takes the batch's names back and answers its STOREs storage unavailable. */
+  private fail(batch: Batch, err: unknown): void {
     const buf = batch.frame.buf;
     for (const p of batch.entries) this.table.set(buf, p.nameAt, p.nameAt + p.nameLength, null);
     if (!this.failing) {
@@ -269,13 +295,24 @@ export class FileStore implements Store {
       this.options.onWriteFailed?.(err);
     }
     batch.reject(storageUnavailable(err));
-    this.settled(batch);
+  }
+
+  private checkWrite(timeoutMs: number): void {
+    if (this.writing === null || this.stalled !== null) return;
+    const ms = performance.now() - this.writeStarted;
+    if (ms < timeoutMs) return;
+    this.stalled = new Error(`a write to the log has not finished in ${Math.round(ms)} ms (see --store-timeout-ms)`);
+    const queued = this.next;
+    this.fail(queued, this.stalled);
+    queued.frame.reset(KEEP_FRAME_BYTES);
+    this.next = new Batch(queued.frame);
   }
 
   private settled(batch: Batch): void {
     batch.frame.reset(KEEP_FRAME_BYTES);
     this.spare = batch.frame;
     this.writing = null;
+    this.stalled = null;
     if (!this.next.frame.isEmpty) this.flush();
     else this.idle?.();
   }

@@ -231,6 +231,34 @@ describe('FileStore', () => {
     expect(events).toEqual(['failed: EIO: i/o error, fdatasync', 'recovered']);
   });
 
+  it('fails the STOREs queued behind a write slower than the timeout, and new ones, until it ends', async () => {
+    let log: ScriptedLog | undefined;
+    const failures: string[] = [];
+    const store = FileStore.open({
+      dir: tempDir(),
+      timeoutMs: 50,
+      openLog: (file) => (log = new ScriptedLog(file)),
+      onWriteFailed: (err) => failures.push((err as Error).message),
+    });
+    stores.push(store);
+    (log as ScriptedLog).hold();
+    const holding = (log as ScriptedLog).holding();
+    const inWrite = store.putIfAbsent(n('in-write'), 'v');
+    await holding;
+    const queued = store.putIfAbsent(n('queued'), 'v');
+    await expect(queued).rejects.toThrow('storage unavailable');
+    expect(failures).toEqual([expect.stringMatching(/^a write to the log has not finished in \d+ ms/)]);
+    expect(() => store.putIfAbsent(n('new'), 'v')).toThrow('storage unavailable');
+    await expect(store.ping()).rejects.toThrow('storage unavailable');
+    expect(store.has(n('queued'))).toBe(false);
+    expect(await state(inWrite)).toBe('pending');
+    (log as ScriptedLog).release();
+    expect(await inWrite).toBe(true);
+    await expect(store.ping()).resolves.toBeUndefined();
+    expect(await store.putIfAbsent(n('queued'), 'again')).toBe(true);
+    expect(store.get(n('queued'))).toBe('again');
+  });
+
   it('refuses a second store on a directory in use, naming its lock file', async () => {
     const dir = tempDir();
     const { store } = open(dir);
