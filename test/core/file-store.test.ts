@@ -268,12 +268,30 @@ describe('FileStore', () => {
     open(dir);
   });
 
-  it('takes over a lock left by a process that is gone', () => {
-    const dir = tempDir();
+  it('takes over a lock left by a process that is gone, or by an earlier process with its PID', () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
-    writeFileSync(path.join(dir, LOCK_FILE), `${gone}\n`);
-    open(dir);
-    expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    const lock = (owner: object): string => `${JSON.stringify({ host: os.hostname(), ...owner })}\n`;
+    for (const left of [lock({ pid: gone, started: '1' }), lock({ pid: process.pid, started: '1' }), '', '{"pi']) {
+      const dir = tempDir();
+      writeFileSync(path.join(dir, LOCK_FILE), left);
+      open(dir);
+      expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid });
+    }
+  });
+
+  it('leaves alone a lock of a running process, and one from another host, naming them', () => {
+    const dir = tempDir();
+    const file = path.join(dir, LOCK_FILE);
+    const stat = readFileSync(`/proc/${process.ppid}/stat`, 'latin1');
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    writeFileSync(file, JSON.stringify({ pid: process.ppid, host: os.hostname(), started }));
+    expect(() => FileStore.open({ dir })).toThrow(
+      `${file}: the data directory is in use by another gateway (PID ${process.ppid})`,
+    );
+    writeFileSync(file, JSON.stringify({ pid: 1, host: 'elsewhere', started: '1' }));
+    expect(() => FileStore.open({ dir })).toThrow(
+      `${file}: the data directory is in use by a gateway on host elsewhere (PID 1); if it is gone, remove this file`,
+    );
   });
 
   it('makes the data directory when it is missing, and refuses one it cannot make', () => {
