@@ -17,6 +17,7 @@ import { type LogFile, type OpenLogFile, openLogFile } from './log-file.js';
 import { FrameBuilder } from './log-format.js';
 import { readLogBack, type TornTail } from './log-recovery.js';
 import type { MaybePromise, Store } from './store.js';
+import { ValueArena } from './value-arena.js';
 
 export const LOG_FILE = 'jnhp.log';
 
@@ -85,13 +86,12 @@ class Batch {
 
 export class FileStore implements Store {
   /**
-   * A string once durable; a number (where its bytes are in `readValues`)
-   * when read back and not asked for since; a Pending while being written;
-   * null after its write failed.
+   * A string once durable; a number (its offset in `readValues`) when read
+   * back and not asked for since; a Pending while being written; null after
+   * its write failed.
    */
   private readonly table = new ByteTable<string | number | Pending | null>();
-  /** Values read back at startup, [u32 length][UTF-8] each: a million strings made at once would cost seconds of GC. */
-  private readValues = Buffer.allocUnsafe(0);
+  private readonly readValues = new ValueArena();
   private count = 0;
   private next: Batch;
   private writing: Batch | null = null;
@@ -126,29 +126,14 @@ export class FileStore implements Store {
     });
     try {
       const file = path.join(options.dir, LOG_FILE);
-      const table = this.table;
-      let values = Buffer.allocUnsafe(1024 * 1024);
-      let used = 0;
+      const { table, readValues } = this;
       const back = usable(options.dir, () =>
         readLogBack(file, (buf, nameStart, nameEnd, valueStart, valueEnd) => {
           // A name twice in the log (never written so): the first is the one stored.
-          if (!table.add(buf, nameStart, nameEnd, used)) return;
-          const length = valueEnd - valueStart;
-          if (used + 4 + length > values.length) {
-            const grown = Buffer.allocUnsafe(Math.max(2 * values.length, used + 4 + length));
-            values.copy(grown, 0, 0, used);
-            values = grown;
-          }
-          values.writeUInt32LE(length, used);
-          used += 4;
-          // Most values are short: a loop beats Buffer#copy's set-up.
-          if (length > 64) buf.copy(values, used, valueStart, valueEnd);
-          else for (let i = 0; i < length; i++) values[used + i] = buf[valueStart + i] as number;
-          used += length;
-          this.count++;
+          if (table.add(buf, nameStart, nameEnd, readValues.add(buf, valueStart, valueEnd))) this.count++;
         }),
       );
-      this.readValues = used === 0 ? Buffer.allocUnsafe(0) : Buffer.from(values.subarray(0, used));
+      readValues.trim();
       this.end = back.end;
       this.log = usable(options.dir, () => (options.openLog ?? openLogFile)(file));
       this.readBack = {
@@ -209,8 +194,7 @@ export class FileStore implements Store {
 
   /** The value read back at `at`, made a string once and kept so. */
   private firstRead(name: Name, at: number): string {
-    const start = at + 4;
-    const value = this.readValues.toString('utf8', start, start + this.readValues.readUInt32LE(at));
+    const value = this.readValues.text(at);
     this.table.set(name.buf, name.start, name.end, value);
     return value;
   }
