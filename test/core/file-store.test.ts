@@ -25,6 +25,7 @@ class ScriptedLog implements LogFile {
 
   constructor(file: string) {
     this.real = openLogFile(file);
+    scriptedLogs.push(this);
   }
 
   /** Holds every fsync until `release()`. */
@@ -73,6 +74,7 @@ class ScriptedLog implements LogFile {
   }
 }
 
+const scriptedLogs: ScriptedLog[] = [];
 const dirs: string[] = [];
 const stores: FileStore[] = [];
 
@@ -113,6 +115,8 @@ async function state<T>(promise: T | Promise<T>): Promise<T | 'pending' | 'rejec
 const n = Name.of;
 
 afterEach(async () => {
+  // A test that failed while holding an fsync must not hang the stores' close.
+  for (const log of scriptedLogs.splice(0)) log.release();
   await Promise.all(stores.splice(0).map((s) => s.close()));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -236,24 +240,29 @@ describe('FileStore', () => {
     const failures: string[] = [];
     const store = FileStore.open({
       dir: tempDir(),
-      timeoutMs: 50,
+      timeoutMs: 500,
       openLog: (file) => (log = new ScriptedLog(file)),
       onWriteFailed: (err) => failures.push((err as Error).message),
     });
     stores.push(store);
-    (log as ScriptedLog).hold();
-    const holding = (log as ScriptedLog).holding();
-    const inWrite = store.putIfAbsent(n('in-write'), 'v');
-    await holding;
-    const queued = store.putIfAbsent(n('queued'), 'v');
-    await expect(queued).rejects.toThrow('storage unavailable');
-    expect(failures).toEqual([expect.stringMatching(/^a write to the log has not finished in \d+ ms/)]);
-    expect(() => store.putIfAbsent(n('new'), 'v')).toThrow('storage unavailable');
-    await expect(store.ping()).rejects.toThrow('storage unavailable');
-    expect(store.has(n('queued'))).toBe(false);
-    expect(await state(inWrite)).toBe('pending');
-    (log as ScriptedLog).release();
-    expect(await inWrite).toBe(true);
+    const scripted = log as ScriptedLog;
+    scripted.hold();
+    try {
+      const inWrite = store.putIfAbsent(n('in-write'), 'v');
+      // Its write starts in the next turn; what comes after that is queued behind it.
+      await new Promise((resolve) => setImmediate(resolve));
+      const queued = store.putIfAbsent(n('queued'), 'v');
+      await expect(queued).rejects.toThrow('storage unavailable');
+      expect(failures).toEqual([expect.stringMatching(/^a write to the log has not finished in \d+ ms/)]);
+      expect(() => store.putIfAbsent(n('new'), 'v')).toThrow('storage unavailable');
+      await expect(store.ping()).rejects.toThrow('storage unavailable');
+      expect(store.has(n('queued'))).toBe(false);
+      expect(await state(inWrite)).toBe('pending');
+      scripted.release();
+      expect(await inWrite).toBe(true);
+    } finally {
+      scripted.release();
+    }
     await expect(store.ping()).resolves.toBeUndefined();
     expect(await store.putIfAbsent(n('queued'), 'again')).toBe(true);
     expect(store.get(n('queued'))).toBe('again');
