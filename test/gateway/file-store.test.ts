@@ -2,7 +2,7 @@
 // SIGTERM and kill -9, torn and damaged logs, the directory lock, the
 // default directory, and a write the file system refuses.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LineClient } from '../helpers/line-client.js';
-import { gatewayBin } from '../helpers/repo-root.js';
+import { runCli } from '../helpers/run-cli.js';
 import { type SpawnedGateway, type SpawnOptions, spawnGateway } from '../helpers/spawn-gateway.js';
 
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
@@ -63,27 +63,6 @@ async function getAll(port: number, names: readonly string[]): Promise<string[]>
   const replies = await client.readLines(names.length, 20_000);
   client.close();
   return replies;
-}
-
-/** Runs the gateway to its exit (killed by PID past the deadline). */
-function runToExit(args: readonly string[], timeoutMs = 10_000): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [gatewayBin(), '--tcp-port', '0', '--http-port', '0', ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`gateway still running after ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
 }
 
 /**
@@ -208,7 +187,7 @@ describe('--store file', () => {
     const at = bytes.indexOf('first');
     bytes[at] = (bytes[at] as number) ^ 1;
     writeFileSync(logFile, bytes);
-    const run = await runToExit(['--store', 'file', '--data-dir', dataDir]);
+    const run = await runCli(['--tcp-port', '0', '--http-port', '0', '--store', 'file', '--data-dir', dataDir]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       `jnhp-gateway: ${logFile}: damaged record at offset 8, with intact records after it (see docs/file-store.md)\n`,
@@ -218,7 +197,7 @@ describe('--store file', () => {
 
   it('refuses a second gateway on the same directory with exit code 2', async () => {
     const first = await start();
-    const run = await runToExit(['--store', 'file', '--data-dir', dataDir]);
+    const run = await runCli(['--tcp-port', '0', '--http-port', '0', '--store', 'file', '--data-dir', dataDir]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       `jnhp-gateway: ${path.join(dataDir, 'jnhp.lock')}: the data directory is in use by another gateway (PID ${first.pid})\n`,
