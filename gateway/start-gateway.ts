@@ -44,9 +44,10 @@ const isLoopback = (host: string): boolean =>
 /** The store, and a promise that resolves the first time it answers. */
 function createStore(config: Config, logger: Logger): { store: Store; answering: Promise<void> } {
   if (config.store === 'memory') return { store: new MemoryStore(), answering: Promise.resolve() };
-  // Read back in full before anything listens: no "absent" for a name not loaded yet.
-  if (config.store === 'file')
+  if (config.store === 'file') {
+    // Read back in full before anything listens: no "absent" for a name not loaded yet.
     return { store: openFileStore(config.dataDir, config.storeTimeoutMs, logger), answering: Promise.resolve() };
+  }
   const log = new StoreLog(logger);
   let answered: () => void = () => {};
   const answering = new Promise<void>((resolve) => {
