@@ -17,9 +17,10 @@ export const RECORD_HEADER_BYTES = 6;
 
 /** The payload length of a frame whose header at buf[at] is intact, or -1. */
 export function framePayloadLength(buf: Buffer, at: number): number {
-  if (buf.readUInt32LE(at + 8) !== crc32c(buf, at, at + 8)) return -1;
   const length = buf.readUInt32LE(at);
-  return length === 0 ? -1 : length;
+  // Zero first: a tail of zeros (a crash on some file systems) is scanned without a CRC per byte.
+  if (length === 0 || buf.readUInt32LE(at + 8) !== crc32c(buf, at, at + 8)) return -1;
+  return length;
 }
 
 /** True when the payload of the frame at buf[at] (its header intact) matches its CRC. */
