@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_LINE_BYTES } from '../core/protocol/limits.js';
 import { DEFAULT_CACHE_NAMES } from '../core/store/name-cache.js';
 import { parseRedisUrl, RedisUrlError } from '../core/store/redis-url.js';
+import type { TlsFiles } from './tls/tls-pair.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -39,6 +40,10 @@ export interface Config {
   readonly storeRate: number;
   readonly maxConnectionsPerAddress: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** The certificate and key of HTTPS, WSS and --tls-port; null: no TLS. */
+  readonly tls: TlsFiles | null;
+  /** JNHP over TLS, beside tcpPort; null: none. */
+  readonly tlsPort: number | null;
 }
 
 type Parse<T> = (raw: string, flag: string) => T;
@@ -107,6 +112,12 @@ const origins: Parse<string[]> = (raw, flag) =>
     }
     return url.origin;
   });
+
+/** An option whose absence (the empty string) means "none". */
+const optional =
+  <T>(parse: Parse<T>): Parse<T | null> =>
+  (raw, flag) =>
+    raw === '' ? null : parse(raw, flag);
 
 const port = integer(0, 65535);
 const millis = integer(1, 24 * 3600 * 1000);
@@ -241,6 +252,19 @@ const OPTIONS = {
     help: 'open TCP and WebSocket connections from one client address; 0: no limit',
   },
   'log-level': { env: 'LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS), help: LOG_LEVELS.join(', ') },
+  'tls-cert': {
+    env: 'JNHP_TLS_CERT',
+    fallback: '',
+    parse: optional(text),
+    help: 'PEM certificate (chain): the HTTP port speaks HTTPS and WSS only (with --tls-key)',
+  },
+  'tls-key': { env: 'JNHP_TLS_KEY', fallback: '', parse: optional(text), help: 'PEM private key of --tls-cert' },
+  'tls-port': {
+    env: 'JNHP_TLS_PORT',
+    fallback: '',
+    parse: optional(port),
+    help: 'JNHP over TLS, beside --tcp-port (needs --tls-cert and --tls-key; 0: any free port)',
+  },
 } as const satisfies Record<string, Option<unknown>>;
 
 type Flag = keyof typeof OPTIONS;
@@ -257,6 +281,7 @@ export function usage(): string {
     `  ${'flag'.padEnd(31)} ${'env'.padEnd(33)}`,
     ...rows,
     '  --help',
+    `  ${'--version'.padEnd(65)} print the version and exit`,
   ].join('\n');
 }
 
@@ -307,5 +332,21 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     storeRate: get('store-rate'),
     maxConnectionsPerAddress: get('max-connections-per-address'),
     logLevel: get('log-level'),
+    ...tlsSettings(get('tls-cert'), get('tls-key'), get('tls-port')),
   };
+}
+
+function tlsSettings(
+  certFile: string | null,
+  keyFile: string | null,
+  tlsPort: number | null,
+): Pick<Config, 'tls' | 'tlsPort'> {
+  if ((certFile === null) !== (keyFile === null)) {
+    throw new ConfigError(
+      `--tls-cert and --tls-key go together: ${certFile === null ? '--tls-cert' : '--tls-key'} is missing`,
+    );
+  }
+  const tls = certFile !== null && keyFile !== null ? { certFile, keyFile } : null;
+  if (tlsPort !== null && tls === null) throw new ConfigError('--tls-port needs --tls-cert and --tls-key');
+  return { tls, tlsPort };
 }

@@ -6,6 +6,7 @@ import { FileStoreError } from '../core/store/file-store-error.js';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './start-gateway.js';
+import { packageVersion } from './version.js';
 
 const EXIT_USAGE = 2;
 
@@ -29,6 +30,10 @@ async function main(argv: string[]): Promise<void> {
       process.exit(EXIT_USAGE);
     }
     printToken();
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   let config: ReturnType<typeof parseConfig>;
@@ -59,10 +64,12 @@ async function main(argv: string[]): Promise<void> {
   // Before listening: a signal just after the `listening` line must drain, not kill.
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  // Also before listening: SIGHUP's default action would end the process.
+  // Also keeps SIGHUP's default (exit) away while starting; one that comes meanwhile reloads once started.
+  let reloadAsked = false;
   process.on('SIGHUP', () => {
-    logger.info({ signal: 'SIGHUP' }, 'signal received: reloading');
-    gateway?.reload();
+    logger.info({ signal: 'SIGHUP' }, 'signal received');
+    if (gateway === undefined) reloadAsked = true;
+    else void gateway.reload();
   });
   try {
     gateway = await startGateway(config, logger);
@@ -81,6 +88,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   if (signalled) drainAndExit(gateway);
+  else if (reloadAsked) void gateway.reload();
 }
 
 await main(process.argv.slice(2));

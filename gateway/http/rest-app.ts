@@ -16,7 +16,7 @@ import { Op } from '../../core/protocol/command.js';
 import { nameProblem, valueProblem } from '../../core/protocol/limits.js';
 import type { MaybePromise } from '../../core/store/store.js';
 import { type ClientInfo, Transport } from '../../core/validation/validation.js';
-import { ASK_FOR_TOKEN, BAD_TOKEN, bearerToken, ConnectionTokens } from './bearer.js';
+import { ASK_FOR_TOKEN, BAD_TOKEN, ConnectionTokens } from './bearer.js';
 import { OriginPolicy } from './origin-policy.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
 import { readBody, TOO_LARGE } from './read-body.js';
@@ -224,8 +224,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
         'WWW-Authenticate': ASK_FOR_TOKEN,
       });
     }
-    const token = bearerToken(header);
-    const user = token === null ? null : tokens.authenticate(incoming.socket, token);
+    const user = tokens.authenticate(incoming.socket, header);
     if (user === null) {
       observe(Op.Auth, Outcome.Refused, null);
       const detail = 'the token names no enabled user';

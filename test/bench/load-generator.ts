@@ -3,6 +3,7 @@
 // per-reply allocation, so that it outruns the server it measures.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { LatencyHistogram } from './latency-histogram.js';
 import { measureWindow } from './measure-window.js';
 
@@ -24,6 +25,8 @@ export interface LoadOptions {
   readonly watchPids?: readonly number[];
   /** Lines each connection sends first (an AUTH), answered before its commands; their replies are not counted. */
   readonly preamble?: { readonly bytes: Buffer; readonly replies: number };
+  /** Connects over TLS with these options (their `ca`, say). */
+  readonly tls?: tls.ConnectionOptions;
 }
 
 export interface LoadResult {
@@ -54,7 +57,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         let head = 0;
         let inFlight = 0;
         const port = options.ports?.[conn % options.ports.length] ?? options.port;
-        const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+        const socket =
+          options.tls === undefined
+            ? net.connect({ port, host: '127.0.0.1', noDelay: true })
+            : tls.connect({ port, host: '127.0.0.1', ...options.tls }).setNoDelay(true);
         sockets.push(socket);
         let skip = options.preamble?.replies ?? 0;
         const send = (count: number): void => {
@@ -89,7 +95,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (measuring) ops += replies;
           if (!stopping && replies > 0) send(replies);
         });
-        socket.once('connect', () => {
+        socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () => {
           if (options.preamble !== undefined) socket.write(options.preamble.bytes);
           send(depth);
           resolve();
