@@ -10,7 +10,8 @@ const OPEN = 0x7b; // {
 const CLOSE = 0x7d; // }
 
 export class RedisKeys {
-  private readonly prefix: Buffer;
+  /** The prefix's bytes; also a key of its own (never a name's: names are not empty). */
+  readonly prefix: Buffer;
 
   constructor(
     prefix: string,

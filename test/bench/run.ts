@@ -18,12 +18,16 @@ const settings = {
 console.log(
   `node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`,
 );
-for (const line of await tcpBench(settings)) console.log(line);
+/** BENCH_ONLY=tcp,http,validators,redis,cluster runs only those sections (default: all). */
+const only = process.env.BENCH_ONLY?.split(',');
+const runs = (section: string): boolean => only === undefined || only.includes(section);
+if (runs('tcp')) for (const line of await tcpBench(settings)) console.log(line);
 // HTTP and WebSocket: one request in flight per connection (BENCH_DEPTH does not apply); every figure best of the rounds.
-for (const line of await httpBench(settings)) console.log(line);
+if (runs('http')) for (const line of await httpBench(settings)) console.log(line);
 // Validation hooks: STOREs per second through each kind, and GET latency beside a slow hook.
-for (const line of await validatorBench(settings)) console.log(line);
+if (runs('validators')) for (const line of await validatorBench(settings)) console.log(line);
 // Redis store: 1 and 3 gateways on one test-started redis-server, beside redis-benchmark on it.
-for (const line of await redisBench(settings)) console.log(line);
+if (runs('redis')) for (const line of await redisBench(settings)) console.log(line);
 // The compose topology as local processes: TCP GET through HAProxy to 1, 2 and 3 gateways ("cpu server": all of them, HAProxy and Redis).
-if (process.env.BENCH_CLUSTER !== '0') for (const line of await clusterBench(settings)) console.log(line);
+if (runs('cluster') && process.env.BENCH_CLUSTER !== '0')
+  for (const line of await clusterBench(settings)) console.log(line);
