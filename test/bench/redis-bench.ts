@@ -15,6 +15,7 @@ import { WRITE_SCRIPT, WRITE_SCRIPT_SHA } from '../../core/store/redis-write-scr
 import { startRedisServer } from '../helpers/redis-server.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 import { type CommandSource, cyclingCommands, type LoadOptions, type LoadResult, runLoad } from './load-generator.js';
+import { recordRatio } from './ratios.js';
 import { type BenchSettings, formatResult, getCommands, KEYS, keyName, preload, VALUE } from './tcp-bench.js';
 
 const PREFIX = 'bench:';
@@ -46,7 +47,11 @@ const exactly =
 /** Rows compared with their ceilings, measured in alternating rounds; the best round of each is kept. */
 interface Pair {
   readonly label: string;
+  /** The least share of the ceiling the gateway row should reach. */
+  readonly goal: number;
   readonly ceilingLabel: string;
+  /** The ceiling's name in the table of ratios. */
+  readonly ceilingName: string;
   readonly gateway: (round: number) => Promise<LoadResult>;
   readonly ceiling: (round: number) => Promise<LoadResult>;
 }
@@ -67,6 +72,7 @@ async function measurePairs(rounds: number, pairs: readonly Pair[]): Promise<str
     const slot = best[i] as (typeof best)[number];
     lines.push(formatResult(pair.ceilingLabel, slot.ceiling as LoadResult));
     lines.push(formatResult(pair.label, slot.gateway as LoadResult, slot.ceiling as LoadResult));
+    recordRatio(pair.label, slot.gateway as LoadResult, pair.ceilingName, slot.ceiling as LoadResult, pair.goal);
   }
   return lines;
 }
@@ -93,12 +99,16 @@ export async function redisBench(s: BenchSettings): Promise<string[]> {
     const pairs: Pair[] = [
       {
         ceilingLabel: `redis direct: GET absent keys ${cd}`,
+        ceilingName: 'Redis direct GET (absent)',
+        goal: 0.5,
         ceiling: () => direct({ commands: absentGets(PREFIX), expect: exactly('$-1') }),
         label: `tcp GET absent names (redis) ${cd}`,
         gateway: () => through({ commands: absentGets(''), expect: exactly('') }),
       },
       {
         ceilingLabel: `redis direct: SET key value NX ${cd}`,
+        ceilingName: 'Redis direct SET NX',
+        goal: 0.4,
         ceiling: (round) =>
           direct({
             commands: freshCommands(`d${round}_`, (n) => `SET ${PREFIX}${n} ${VALUE} NX\r\n`),
@@ -113,6 +123,8 @@ export async function redisBench(s: BenchSettings): Promise<string[]> {
       },
       {
         ceilingLabel: `redis direct: GET stored keys ${cd}`,
+        ceilingName: 'Redis direct GET (stored)',
+        goal: 1,
         ceiling: () => direct({ commands: storedGets(PREFIX), expect: exactly(VALUE) }),
         label: `tcp GET stored names (redis, cache) ${cd}`,
         gateway: () => through({ commands: getCommands(), expect: exactly(VALUE) }),

@@ -3,7 +3,9 @@
 
 import { clusterBench } from './cluster-bench.js';
 import { httpBench } from './http-bench.js';
+import { ratioTable } from './ratios.js';
 import { redisBench } from './redis-bench.js';
+import { restRedisBench } from './rest-redis-bench.js';
 import { tcpBench } from './tcp-bench.js';
 import { validatorBench } from './validator-bench.js';
 
@@ -18,7 +20,7 @@ const settings = {
 console.log(
   `node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`,
 );
-/** BENCH_ONLY=tcp,http,validators,redis,cluster runs only those sections (default: all). */
+/** BENCH_ONLY=tcp,http,validators,redis,rest-redis,cluster runs only those sections (default: all). */
 const only = process.env.BENCH_ONLY?.split(',');
 const runs = (section: string): boolean => only === undefined || only.includes(section);
 if (runs('tcp')) for (const line of await tcpBench(settings)) console.log(line);
@@ -28,6 +30,10 @@ if (runs('http')) for (const line of await httpBench(settings)) console.log(line
 if (runs('validators')) for (const line of await validatorBench(settings)) console.log(line);
 // Redis store: 1 and 3 gateways on one test-started redis-server, beside redis-benchmark on it.
 if (runs('redis')) for (const line of await redisBench(settings)) console.log(line);
+// REST on the Redis store beside Webdis on the same Redis (skipped, and said, when Webdis is not installed).
+if (runs('rest-redis')) for (const line of await restRedisBench(settings)) console.log(line);
 // The compose topology as local processes: TCP GET through HAProxy to 1, 2 and 3 gateways ("cpu server": all of them, HAProxy and Redis).
 if (runs('cluster') && process.env.BENCH_CLUSTER !== '0')
   for (const line of await clusterBench(settings)) console.log(line);
+// Issue 10's goals: every gateway figure over its ceiling of the same run.
+for (const line of ratioTable()) console.log(line);
