@@ -17,7 +17,8 @@ export class Operation<T> implements Deadlined {
   private reject!: (err: unknown) => void;
 
   constructor(
-    readonly key: Buffer,
+    /** Its key in Redis (RedisKeys). */
+    readonly key: string,
     readonly deadline: number,
     private readonly timeoutError: () => Error,
   ) {
@@ -59,12 +60,12 @@ export class Write extends Operation<boolean> {
   readonly kind = Kind.Put;
 
   constructor(
-    key: Buffer,
+    key: string,
     deadline: number,
     timeoutError: () => Error,
     readonly value: string,
     /** Null where no token key can share the value's hash slot (see RedisKeys.tokenKey). */
-    readonly tokenKey: Buffer | null,
+    readonly tokenKey: string | null,
     readonly token: string,
   ) {
     super(key, deadline, timeoutError);

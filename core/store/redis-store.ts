@@ -40,7 +40,7 @@ export interface RedisStoreOptions {
 }
 
 /** Names read by one MGET at most. */
-const MAX_READ_BATCH = 128;
+const MAX_READ_BATCH = 1024;
 /** STOREs carried by one call of the write script at most (it holds Redis for their time). */
 const MAX_WRITE_BATCH = 32;
 
@@ -219,9 +219,15 @@ export class RedisStore implements Store {
   }
 
   private answerRead(op: ReadOperation, value: string | null): void {
-    if (value !== null) this.cache.add(op.key, this.keys.nameStart(), op.key.length, value);
+    if (value !== null) this.remember(op.key, value);
     if (op.kind === Kind.Get) op.succeed(value ?? undefined);
     else op.succeed(value !== null);
+  }
+
+  /** Keeps a name seen stored in the local cache. */
+  private remember(key: string, value: string): void {
+    const bytes = Buffer.from(key, 'utf8');
+    this.cache.add(bytes, this.keys.nameStart(), bytes.length, value);
   }
 
   private sendWrites(ops: readonly Write[], epoch: number): void {
@@ -252,7 +258,7 @@ export class RedisStore implements Store {
     switch (result) {
       case WriteResult.Stored:
       case WriteResult.StoredEarlier:
-        this.cache.add(op.key, this.keys.nameStart(), op.key.length, op.value);
+        this.remember(op.key, op.value);
         op.succeed(true);
         return;
       case WriteResult.Taken:

@@ -55,8 +55,8 @@ export type WriteResult = (typeof WriteResult)[keyof typeof WriteResult];
 
 /** What a write needs to be sent: its keys, and its value and token. */
 export interface WriteEntry {
-  readonly key: Buffer;
-  readonly tokenKey: Buffer | null;
+  readonly key: string;
+  readonly tokenKey: string | null;
   readonly value: string;
   readonly token: string;
 }
@@ -69,8 +69,8 @@ export function writeScriptArgs(
   entries: readonly WriteEntry[],
   redisDeadline: (entry: number) => number,
   tokenTtlMs: number,
-): { numKeys: number; args: (string | Buffer | number)[] } {
-  const keys: Buffer[] = [];
+): { numKeys: number; args: (string | number)[] } {
+  const keys: string[] = [];
   const argv: (string | number)[] = [tokenTtlMs, 0];
   let earliest = Number.POSITIVE_INFINITY;
   for (const [i, entry] of entries.entries()) {
