@@ -10,7 +10,6 @@
 // a session's pipelined commands are applied in its order.
 
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { storageUnavailable } from '../errors.js';
 import type { Name } from '../name.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -174,25 +173,31 @@ export class RedisStore implements Store {
       return;
     }
     const epoch = connection.epoch;
-    let from = 0;
-    while (from < ops.length) {
-      const writing = (ops[from] as AnyOperation).kind === Kind.Put;
-      const max = !this.batching ? 1 : writing ? MAX_WRITE_BATCH : connection.batchReads ? MAX_READ_BATCH : 1;
-      let to = from + 1;
-      while (to < ops.length && to - from < max && ((ops[to] as AnyOperation).kind === Kind.Put) === writing) to++;
-      const run = ops.slice(from, to).filter((op) => !op.settled);
-      if (run.length > 0) {
-        if (writing) this.sendWrites(run as Write[], epoch);
-        else this.sendReads(run as ReadOperation[], epoch);
+    const maxReads = this.batching && connection.batchReads ? MAX_READ_BATCH : 1;
+    const maxWrites = this.batching ? MAX_WRITE_BATCH : 1;
+    let reads: ReadOperation[] = [];
+    let writes: Write[] = [];
+    for (const op of ops) {
+      if (op.settled) continue;
+      if (op.kind === Kind.Put) {
+        if (reads.length > 0) reads = this.sendReads(reads, epoch);
+        writes.push(op);
+        if (writes.length === maxWrites) writes = this.sendWrites(writes, epoch);
+      } else {
+        if (writes.length > 0) writes = this.sendWrites(writes, epoch);
+        reads.push(op);
+        if (reads.length === maxReads) reads = this.sendReads(reads, epoch);
       }
-      from = to;
     }
+    if (reads.length > 0) this.sendReads(reads, epoch);
+    if (writes.length > 0) this.sendWrites(writes, epoch);
   }
 
-  private sendReads(ops: readonly ReadOperation[], epoch: number): void {
+  /** Sends one run of reads; returns a new empty run. */
+  private sendReads(ops: readonly ReadOperation[], epoch: number): ReadOperation[] {
     const client = this.connection.client;
-    if (ops.length === 1) {
-      const op = ops[0] as ReadOperation;
+    const [op] = ops;
+    if (ops.length === 1 && op !== undefined) {
       const attempt = ++op.attempt;
       if (op.kind === Kind.Get) {
         client.get(op.key).then(
@@ -205,10 +210,10 @@ export class RedisStore implements Store {
           (err: unknown) => op.attempt === attempt && this.failed(op, err, epoch),
         );
       }
-      return;
+      return [];
     }
     const attempts = ops.map((op) => ++op.attempt);
-    (client as Redis).mget(ops.map((op) => op.key)).then(
+    client.mget(ops.map((op) => op.key)).then(
       (values) => {
         for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.answerRead(op, values[i] ?? null);
       },
@@ -216,6 +221,7 @@ export class RedisStore implements Store {
         for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.failed(op, err, epoch);
       },
     );
+    return [];
   }
 
   private answerRead(op: ReadOperation, value: string | null): void {
@@ -230,28 +236,26 @@ export class RedisStore implements Store {
     this.cache.add(bytes, this.keys.nameStart(), bytes.length, value);
   }
 
-  private sendWrites(ops: readonly Write[], epoch: number): void {
+  /** Sends one run of STOREs in one call of the write script; returns a new empty run. */
+  private sendWrites(ops: readonly Write[], epoch: number): Write[] {
     const { client, clock } = this.connection;
     if (!clock.known) {
       for (const op of ops) op.fail(new Error("Redis's clock is not known yet"));
-      return;
+      return [];
     }
     const attempts = ops.map((op) => ++op.attempt);
-    const { numKeys, args } = writeScriptArgs(ops, (i) => clock.toRedis((ops[i] as Write).deadline), this.tokenTtlMs);
-    const reply = client.evalsha(WRITE_SCRIPT_SHA, numKeys, ...args);
-    reply.then(
+    const { numKeys, args } = writeScriptArgs(ops, (op) => clock.toRedis(op.deadline), this.tokenTtlMs);
+    client.evalsha(WRITE_SCRIPT_SHA, numKeys, ...args).then(
       (result) => {
-        if (ops.length === 1) {
-          if ((ops[0] as Write).attempt === attempts[0]) this.answerWrite(ops[0] as Write, result);
-          return;
-        }
-        const results = result as unknown[];
+        // One STORE answers a number, several an array (redis-write-script.ts).
+        const results = Array.isArray(result) ? result : [result];
         for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.answerWrite(op, results[i]);
       },
       (err: unknown) => {
         for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.failed(op, err, epoch);
       },
     );
+    return [];
   }
 
   private answerWrite(op: Write, result: unknown): void {

@@ -65,18 +65,18 @@ export interface WriteEntry {
  * The EVALSHA arguments after the SHA for `entries` (one, or several that all have token
  * keys), each with its deadline in Redis's clock from `redisDeadline`.
  */
-export function writeScriptArgs(
-  entries: readonly WriteEntry[],
-  redisDeadline: (entry: number) => number,
+export function writeScriptArgs<E extends WriteEntry>(
+  entries: readonly E[],
+  redisDeadline: (entry: E) => number,
   tokenTtlMs: number,
 ): { numKeys: number; args: (string | number)[] } {
   const keys: string[] = [];
   const argv: (string | number)[] = [tokenTtlMs, 0];
   let earliest = Number.POSITIVE_INFINITY;
-  for (const [i, entry] of entries.entries()) {
+  for (const entry of entries) {
     keys.push(entry.key);
     if (entry.tokenKey !== null) keys.push(entry.tokenKey);
-    const deadline = redisDeadline(i);
+    const deadline = redisDeadline(entry);
     if (deadline < earliest) earliest = deadline;
     argv.push(entry.value, entry.token, deadline);
   }

@@ -84,17 +84,6 @@ function frameReader(expected: Buffer | null): () => ResponseReader {
   };
 }
 
-/** PUTs key00000.. on a REST server and waits for each answer. */
-async function preloadHttp(port: number): Promise<void> {
-  for (let i = 0; i < KEYS; i += 500) {
-    await Promise.all(
-      Array.from({ length: Math.min(500, KEYS - i) }, (_, j) =>
-        fetch(`http://127.0.0.1:${port}/keys/${keyName(i + j)}`, { method: 'PUT', body: VALUE }).then((r) => r.text()),
-      ),
-    );
-  }
-}
-
 const getFrames = (): Buffer[] =>
   Array.from({ length: KEYS }, (_, i) => clientFrame(`GET ${keyName((i * 7919) % KEYS)}`));
 
@@ -106,7 +95,6 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
   const gateway = await spawnGateway();
   try {
     await preload(gateway.tcpPort, KEYS);
-    await preloadHttp(bare.port);
     const value = Buffer.from(VALUE);
     let honoTop: LoadResult | null = null;
     let honoPutTop: LoadResult | null = null;

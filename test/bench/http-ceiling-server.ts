@@ -1,7 +1,7 @@
 // The ceilings of the HTTP port: `hono` is a bare hono app on
 // @hono/node-server answering every request with a constant; `node` is a
 // bare node:http server doing REST's work on a Map (GET, HEAD, PUT of
-// /keys/{name}); `ws` is a bare `ws` server echoing every message. Usage:
+// /keys/{name}), holding the bench's names from the start; `ws` is a bare `ws` server echoing every message. Usage:
 // node http-ceiling-server.js hono|node|ws <reply>; prints its port on stdout.
 
 import http from 'node:http';
@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
+import { KEYS, keyName } from './tcp-bench.js';
 
 const kind = process.argv[2];
 const reply = process.argv[3] ?? 'PONG';
@@ -22,6 +23,7 @@ if (kind === 'hono') {
   });
 } else if (kind === 'node') {
   const names = new Map<string, string>();
+  for (let i = 0; i < KEYS; i++) names.set(keyName(i), reply);
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';
     if (!url.startsWith('/keys/')) {
