@@ -28,6 +28,8 @@ export interface LoadOptions {
    * second. Values never hold a line end, so lines still frame the replies.
    */
   readonly resp?: boolean;
+  /** Lines each connection sends first (an AUTH), answered before its commands; their replies are not counted. */
+  readonly preamble?: { readonly bytes: Buffer; readonly replies: number };
 }
 
 export interface LoadResult {
@@ -60,6 +62,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const port = options.ports?.[conn % options.ports.length] ?? options.port;
         const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
         sockets.push(socket);
+        let skip = options.preamble?.replies ?? 0;
         const send = (count: number): void => {
           const now = performance.now();
           for (let i = 0; i < count; i++) sentAt[(head + inFlight + i) % depth] = now;
@@ -77,6 +80,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           let from = 0;
           let replies = 0;
           let nl = data.indexOf(10, from);
+          while (nl !== -1 && skip > 0) {
+            skip--;
+            from = nl + 1;
+            nl = data.indexOf(10, from);
+          }
           while (nl !== -1) {
             if (resp && !bulkNext && data[from] === 0x24 && data[from + 1] !== 0x2d) {
               bulkNext = true;
@@ -98,6 +106,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (!stopping && replies > 0) send(replies);
         });
         socket.once('connect', () => {
+          if (options.preamble !== undefined) socket.write(options.preamble.bytes);
           send(depth);
           resolve();
         });

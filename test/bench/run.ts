@@ -1,6 +1,7 @@
 // npm run bench: every benchmark, one after another, printed as a table.
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
+import { accessBench } from './access-bench.js';
 import { clusterBench } from './cluster-bench.js';
 import { httpBench } from './http-bench.js';
 import { ratioTable } from './ratios.js';
@@ -20,12 +21,15 @@ const settings = {
 console.log(
   `node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`,
 );
-/** BENCH_ONLY=tcp,http,validators,redis,rest-redis,cluster runs only those sections (default: all). */
+/** BENCH_ONLY=tcp,http,access,validators,redis,rest-redis,cluster runs only those sections (default: all). */
 const only = process.env.BENCH_ONLY?.split(',');
 const runs = (section: string): boolean => only === undefined || only.includes(section);
 if (runs('tcp')) for (const line of await tcpBench(settings)) console.log(line);
 // HTTP and WebSocket: one request in flight per connection (BENCH_DEPTH does not apply); every figure best of the rounds.
 if (runs('http')) for (const line of await httpBench(settings)) console.log(line);
+// Access control: TCP GET authenticated under an ACL of 1,000 users, REST GET with a bearer token, each beside no ACL.
+if (runs('access') && process.env.BENCH_ACCESS !== '0')
+  for (const line of await accessBench(settings)) console.log(line);
 // Validation hooks: STOREs per second through each kind, and GET latency beside a slow hook.
 if (runs('validators')) for (const line of await validatorBench(settings)) console.log(line);
 // Redis store: 1 and 3 gateways on one test-started redis-server, beside redis-benchmark on it.
