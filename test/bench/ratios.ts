@@ -6,9 +6,9 @@ import type { LoadResult } from './load-generator.js';
 
 interface Ratio {
   readonly figure: string;
-  readonly gateway: number;
+  readonly gateway: LoadResult;
   readonly ceilingName: string;
-  readonly ceiling: number;
+  readonly ceiling: LoadResult;
   /** The least share of the ceiling the figure should reach (0.5 = 50%). */
   readonly goal: number;
 }
@@ -22,20 +22,23 @@ export function recordRatio(
   ceiling: LoadResult,
   goal: number,
 ): void {
-  ratios.push({ figure, gateway: gateway.opsPerSecond, ceilingName, ceiling: ceiling.opsPerSecond, goal });
+  ratios.push({ figure, gateway, ceilingName, ceiling, goal });
 }
 
 export function ratioTable(): string[] {
   if (ratios.length === 0) return [];
   const k = (n: number): string => `${Math.round(n / 1000).toLocaleString('en-US')}k`;
+  const perCore = (r: LoadResult): number => r.opsPerSecond / r.serverCores;
   const rows = ratios.map((r) => {
-    const share = r.gateway / r.ceiling;
-    return `| ${r.figure} | ${k(r.gateway)} | ${r.ceilingName} | ${k(r.ceiling)} | ${(100 * share).toFixed(0)}% | ≥${(100 * r.goal).toFixed(0)}% ${share >= r.goal ? 'met' : 'MISSED'} |`;
+    const share = r.gateway.opsPerSecond / r.ceiling.opsPerSecond;
+    const coreShare = perCore(r.gateway) / perCore(r.ceiling);
+    const cores = Number.isFinite(coreShare) ? `${(100 * coreShare).toFixed(0)}%` : 'n/a';
+    return `| ${r.figure} | ${k(r.gateway.opsPerSecond)} | ${r.ceilingName} | ${k(r.ceiling.opsPerSecond)} | ${(100 * share).toFixed(0)}% | ${cores} | ≥${(100 * r.goal).toFixed(0)}% ${share >= r.goal ? 'met' : 'MISSED'} |`;
   });
   return [
     '',
-    '| figure | gateway /s | ceiling | ceiling /s | ratio | goal |',
-    '| --- | ---: | --- | ---: | ---: | --- |',
+    '| figure | gateway /s | ceiling | ceiling /s | ratio | per core | goal |',
+    '| --- | ---: | --- | ---: | ---: | ---: | --- |',
     ...rows,
   ];
 }
