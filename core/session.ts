@@ -108,6 +108,8 @@ export class LineSession {
   private closed = false;
   private paused = false;
   private pumping = false;
+  /** Replies settled in this microtask run are written together, by one pump after them. */
+  private pumpQueued = false;
 
   constructor(
     private readonly engine: Engine,
@@ -359,8 +361,15 @@ export class LineSession {
       this.peer.send((pending.shift() as Slot).text as string);
     }
     if (this.barrier === slot) this.barrier = null;
-    this.pump();
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(this.queuedPump);
   }
+
+  private readonly queuedPump = (): void => {
+    this.pumpQueued = false;
+    this.pump();
+  };
 
   private errorReply(err: unknown): string {
     const error = toJnhpError(err);

@@ -18,7 +18,8 @@ export interface Config {
   readonly host: string;
   readonly tcpPort: number;
   readonly httpPort: number;
-  readonly store: 'memory' | 'redis';
+  readonly store: 'memory' | 'file' | 'redis';
+  readonly dataDir: string;
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly redisCacheNames: number;
@@ -135,7 +136,18 @@ const OPTIONS = {
     parse: port,
     help: 'REST and WebSocket port (0: any free port)',
   },
-  store: { env: 'JNHP_STORE', fallback: 'memory', parse: oneOf(['memory', 'redis']), help: 'memory or redis' },
+  store: {
+    env: 'JNHP_STORE',
+    fallback: 'memory',
+    parse: oneOf(['memory', 'file', 'redis']),
+    help: 'memory (gone at exit), file (durable, in --data-dir) or redis',
+  },
+  'data-dir': {
+    env: 'JNHP_DATA_DIR',
+    fallback: './jnhp-data',
+    parse: text,
+    help: 'directory of the log and its lock, with --store file',
+  },
   'redis-url': {
     env: 'REDIS_URL',
     fallback: 'redis://127.0.0.1:6379',
@@ -300,6 +312,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     tcpPort: get('tcp-port'),
     httpPort: get('http-port'),
     store: get('store'),
+    dataDir: get('data-dir'),
     redisUrl: get('redis-url'),
     redisPrefix: get('redis-prefix'),
     redisCacheNames: get('redis-cache-names'),

@@ -2,6 +2,7 @@
 // The jnhp-gateway command: configuration, logging, signals.
 
 import { hashToken, newToken } from '../core/access/token.js';
+import { FileStoreError } from '../core/store/file-store-error.js';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './start-gateway.js';
@@ -75,6 +76,11 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`jnhp-gateway: ${err.message} (see --help)\n`);
+      process.exit(EXIT_USAGE);
+    }
+    if (err instanceof FileStoreError) {
+      // A locked or damaged data directory: nothing a restart would mend.
+      process.stderr.write(`jnhp-gateway: ${err.message}\n`);
       process.exit(EXIT_USAGE);
     }
     logger.fatal({ err }, 'cannot start');

@@ -19,6 +19,7 @@ import { createRestApp } from './http/rest-app.js';
 import { listen } from './listen.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { openFileStore } from './open-file-store.js';
 import { StoreLog } from './store-log.js';
 import { createTcpServer } from './tcp/tcp-server.js';
 import { createTlsServer } from './tcp/tls-server.js';
@@ -48,6 +49,10 @@ const isLoopback = (host: string): boolean =>
 /** The store, and a promise that resolves the first time it answers. */
 function createStore(config: Config, logger: Logger): { store: Store; answering: Promise<void> } {
   if (config.store === 'memory') return { store: new MemoryStore(), answering: Promise.resolve() };
+  if (config.store === 'file') {
+    // Read back in full before anything listens: no "absent" for a name not loaded yet.
+    return { store: openFileStore(config.dataDir, config.storeTimeoutMs, logger), answering: Promise.resolve() };
+  }
   const log = new StoreLog(logger);
   let answered: () => void = () => {};
   const answering = new Promise<void>((resolve) => {

@@ -23,6 +23,12 @@ export interface LoadOptions {
   readonly expect?: (reply: Buffer, start: number, end: number) => boolean;
   /** Processes whose CPU use over the measured window is reported (the servers). */
   readonly watchPids?: readonly number[];
+  /**
+   * Replies are RESP (Redis driven directly with inline commands): a `$N`
+   * line with N >= 0 and the line after it are one reply, `expect` sees the
+   * second. Values never hold a line end, so lines still frame the replies.
+   */
+  readonly resp?: boolean;
   /** Lines each connection sends first (an AUTH), answered before its commands; their replies are not counted. */
   readonly preamble?: { readonly bytes: Buffer; readonly replies: number };
   /** Connects over TLS with these options (their `ca`, say). */
@@ -70,6 +76,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           socket.write(options.commands(conn, count));
         };
         let partial: Buffer | null = null;
+        /** RESP: the line before was a bulk string's length, this one is its data. */
+        let bulkNext = false;
+        const resp = options.resp === true;
         socket.on('data', (chunk: Buffer) => {
           const data = partial ? Buffer.concat([partial, chunk]) : chunk;
           partial = null;
@@ -83,6 +92,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             nl = data.indexOf(10, from);
           }
           while (nl !== -1) {
+            if (resp && !bulkNext && data[from] === 0x24 && data[from + 1] !== 0x2d) {
+              bulkNext = true;
+              from = nl + 1;
+              nl = data.indexOf(10, from);
+              continue;
+            }
+            bulkNext = false;
             if (options.expect && !options.expect(data, from, nl - 1)) unexpected++;
             if (measuring) histogram.record((now - (sentAt[head] as number)) * 1000);
             head = (head + 1) % depth;

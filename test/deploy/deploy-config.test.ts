@@ -28,6 +28,7 @@ interface ComposeService {
   depends_on?: Record<string, unknown> | string[];
   init?: boolean;
   stop_grace_period?: string;
+  profiles?: string[];
 }
 
 const compose = parse(read('docker-compose.yml')) as {
@@ -98,8 +99,27 @@ describe('deploy/haproxy.cfg', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('has redis, the gateway and one load balancer', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'lb', 'redis']);
+  it('has redis, the gateway and one load balancer, and a single gateway without Redis behind a profile', () => {
+    const started = Object.entries(compose.services).filter(([, service]) => service.profiles === undefined);
+    expect(started.map(([name]) => name).sort()).toEqual(['gateway', 'lb', 'redis']);
+    expect(compose.services.single?.profiles).toEqual(['single']);
+  });
+
+  it('runs the single gateway on the file store, its data directory on a volume the image lets it write', () => {
+    const single = compose.services.single as ComposeService;
+    const gateway = compose.services.gateway as ComposeService;
+    expect(single.build).toEqual(gateway.build);
+    expect(single.environment?.JNHP_STORE).toBe('file');
+    expect(single.environment?.JNHP_DATA_DIR).toBe('/data');
+    expect(single.volumes?.[0]).toMatch(/^(\w[\w-]*):\/data$/);
+    expect(compose.volumes).toHaveProperty((single.volumes?.[0] ?? '').split(':')[0] as string);
+    expect(dockerfile).toMatch(/^RUN mkdir \/data && chown node:node \/data$/m);
+    expect(single.depends_on).toBeUndefined();
+    expect(single.deploy?.replicas ?? 1).toBe(1);
+    expect(single.ports).toEqual(['8111:8111', '8080:8080']);
+    expect(single.init).toBe(true);
+    const grace = Number.parseInt(single.stop_grace_period ?? '10', 10) * 1000;
+    expect(grace).toBeGreaterThan(Number(single.environment?.JNHP_DRAIN_TIMEOUT_MS));
   });
 
   it('runs Redis with append-only persistence, fsync always, on a volume, with a health check', () => {

@@ -12,6 +12,7 @@ const SPEC_FLAGS = [
   '--tcp-port',
   '--http-port',
   '--store',
+  '--data-dir',
   '--redis-url',
   '--redis-prefix',
   '--store-timeout-ms',

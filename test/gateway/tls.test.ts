@@ -23,10 +23,17 @@ interface HttpsAnswer {
   readonly body: string;
 }
 
-function httpsRequest(port: number, ca: Buffer, method: string, target: string, body?: string): Promise<HttpsAnswer> {
+function httpsRequest(
+  port: number,
+  ca: Buffer,
+  method: string,
+  target: string,
+  body?: string,
+  headers: http.OutgoingHttpHeaders = {},
+): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: '127.0.0.1', port, method, path: target, ca, agent: false, timeout: TIMEOUT_MS },
+      { host: '127.0.0.1', port, method, path: target, ca, headers, agent: false, timeout: TIMEOUT_MS },
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (chunk: string) => {
@@ -179,6 +186,25 @@ describe('TLS', () => {
       expect(response).toMatch(/^HTTP\/1\.1 201 /);
       expect(response).toMatch(/\r\nconnection: close\r\n/i);
       expect(await exited).toBe(0);
+    });
+
+    it('takes its own origin to be https: a page over https may use WSS and PUT, the same host over http may not', async () => {
+      const { httpPort } = await start(tlsArgs(first));
+      const own = `https://127.0.0.1:${httpPort}`;
+      const plainTwin = `http://127.0.0.1:${httpPort}`;
+      const ws = await WsClient.connect(httpPort, { secure: true, ca: ca.ca, origin: own });
+      wsClients.push(ws);
+      expect(await ws.request('PING')).toBe('PONG');
+      await expect(WsClient.connect(httpPort, { secure: true, ca: ca.ca, origin: plainTwin })).rejects.toThrow(
+        /upgrade refused: 403/,
+      );
+      const put = (name: string, origin: string): Promise<HttpsAnswer> =>
+        httpsRequest(httpPort, ca.ca, 'PUT', `/keys/${name}`, 'v', { Origin: origin });
+      const allowed = await put('from-own-origin', own);
+      expect(allowed.status).toBe(201);
+      expect(allowed.headers['access-control-allow-origin']).toBe(own);
+      expect((await put('from-plain-twin', plainTwin)).status).toBe(403);
+      expect((await httpsRequest(httpPort, ca.ca, 'GET', '/keys/from-plain-twin')).status).toBe(404);
     });
 
     it('speaks the line protocol over WSS on /ws', async () => {

@@ -23,13 +23,17 @@ export interface SpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
   readonly nodeArgs?: readonly string[];
+  readonly cwd?: string;
+  /** A program and its arguments that run node with the rest, e.g. ['prlimit', '--fsize=65536']. */
+  readonly launcher?: readonly string[];
 }
 
 export async function spawnGateway(args: readonly string[] = [], options: SpawnOptions = {}): Promise<SpawnedGateway> {
+  const [program = process.execPath, ...launch] = [...(options.launcher ?? []), process.execPath];
   const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), gatewayBin(), '--tcp-port', '0', '--http-port', '0', ...args],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    program,
+    [...launch, ...(options.nodeArgs ?? []), gatewayBin(), '--tcp-port', '0', '--http-port', '0', ...args],
+    { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
