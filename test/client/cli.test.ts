@@ -124,12 +124,26 @@ describe('jnhp', () => {
 
   describeWithTools(['script'], 'on a terminal', () => {
     it('is an interactive prompt that answers each line until quit', async () => {
-      const typed = 'STORE cli-repl typed at the prompt\nGET cli-repl\nGET cli-repl-none\nquit\n';
+      // `script` gives jnhp a terminal; stdin stays open until the replies are shown (script ends the session at EOF).
       const shell = `${process.execPath} ${JNHP} ${tcp.join(' ')}`;
-      const session = await run([], typed, ['script', '-qfec', shell, '/dev/null']);
+      const child = spawn('script', ['-qfec', shell, '/dev/null'], { stdio: 'pipe' });
+      let stdout = '';
+      const session = new Promise<Run>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.stdout.setEncoding('utf8').on('data', (text: string) => {
+          stdout += text;
+          if (stdout.includes('(absent)') && child.stdin.writable) child.stdin.end('quit\n');
+        });
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr: '' });
+        });
+      });
+      child.stdin.write('STORE cli-repl typed at the prompt\nGET cli-repl\nGET cli-repl-none\n');
+      const { code } = await session;
       // The terminal's lines, without its control sequences; typed lines are echoed whole, replies are lines of their own.
-      const screen = session.stdout.replace(/\r/g, '').replace(ESCAPE_SEQUENCE, '').split('\n');
-      expect(session.code).toBe(0);
+      const screen = stdout.replace(/\r/g, '').replace(ESCAPE_SEQUENCE, '').split('\n');
+      expect(code).toBe(0);
       expect(screen.some((line) => line.startsWith('jnhp> '))).toBe(true);
       // Lines typed ahead are echoed at once, so a reply may follow the next prompt.
       const shown = screen.map((line) => line.replace(/^jnhp> /, ''));
