@@ -8,6 +8,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ValidationRequest } from '../validation/validation.js';
 import type { Validator } from '../validation/validator.js';
+import { hookEnvironment } from './hook-environment.js';
 import { VerdictScanner } from './verdict-scanner.js';
 
 /** The end of stderr kept to explain a failure in the log. */
@@ -32,11 +33,7 @@ export class ExecValidator implements Validator {
     private readonly args: readonly string[],
     options: ExecOptions,
   ) {
-    this.baseEnv = {};
-    for (const key of ['PATH', 'LANG', ...options.passEnv]) {
-      const value = options.env[key];
-      if (value !== undefined) this.baseEnv[key] = value;
-    }
+    this.baseEnv = hookEnvironment(options.env, options.passEnv);
   }
 
   decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
@@ -46,6 +43,7 @@ export class ExecValidator implements Validator {
         JNHP_NAME: request.name,
         JNHP_TRANSPORT: request.client.transport,
         JNHP_REMOTE_ADDR: request.client.remoteAddress,
+        JNHP_USER: request.client.user,
       };
       let child: ChildProcess;
       try {

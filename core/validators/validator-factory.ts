@@ -5,6 +5,8 @@
 import { describeError } from '../validation/describe-error.js';
 import type { Validator } from '../validation/validator.js';
 import { ExecValidator, findProgram } from './exec-validator.js';
+import type { HelperObserver } from './helper/helper-observer.js';
+import { HelperValidator } from './helper/helper-validator.js';
 import { loadFunction, resolveModule } from './load-function.js';
 import { ModuleValidator } from './module-validator.js';
 import { badValidator, parseValidatorSpec, ValidatorKind } from './parse-validator-spec.js';
@@ -17,6 +19,10 @@ export interface FactoryOptions {
   readonly passEnv: readonly string[];
   /** Threads of the pool shared by `worker:` hooks. */
   readonly workers: number;
+  /** Processes of each `helper:` hook (`--validator-helpers`). */
+  readonly helpers: number;
+  /** Who hears about helper processes (logs, metrics). */
+  readonly helperObservers?: readonly HelperObserver[];
   /** Where relative programs and modules are found. */
   readonly cwd: string;
 }
@@ -36,6 +42,15 @@ export class ValidatorFactory {
         case ValidatorKind.Exec:
           await findProgram(parsed.program, env, cwd);
           return new ExecValidator(name, parsed.program, parsed.args, { env, passEnv: this.options.passEnv });
+        case ValidatorKind.Helper: {
+          const program = await findProgram(parsed.program, env, cwd);
+          return await HelperValidator.start(name, program, parsed.args, {
+            env,
+            passEnv: this.options.passEnv,
+            processes: this.options.helpers,
+            observers: this.options.helperObservers ?? [],
+          });
+        }
         case ValidatorKind.Worker: {
           const url = resolveModule(parsed.module, cwd);
           this.pool ??= new WorkerPool(this.options.workers);
