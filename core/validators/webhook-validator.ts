@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { ValidationRequest } from '../validation/validation.js';
+import type { HookSignal } from '../validation/hook-signal.js';
 import type { Validator } from '../validation/validator.js';
 
 /** Answer bytes read (and dropped) so the connection can be reused; past it the connection is closed. */
@@ -44,7 +45,7 @@ export class WebhookValidator implements Validator {
     this.name = `${url.origin}${url.pathname}${url.search === '' ? '' : '?…'}`;
   }
 
-  decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
+  decide(request: ValidationRequest, signal: HookSignal): Promise<boolean> {
     const { client } = request;
     const body = JSON.stringify({
       name: request.name,
@@ -57,7 +58,6 @@ export class WebhookValidator implements Validator {
       const options = {
         ...this.options,
         headers: { ...this.options.headers, 'content-length': Buffer.byteLength(body) },
-        signal,
       };
       const req = this.request(options, (res) => {
         const status = res.statusCode ?? 0;
@@ -73,6 +73,7 @@ export class WebhookValidator implements Validator {
         res.once('end', () => settle());
         res.once('error', () => settle());
         const settle = (): void => {
+          signal.offAbort(abort);
           if (status >= 200 && status < 300) resolve(true);
           else if (status === 403 || status === 422) resolve(false);
           else {
@@ -81,7 +82,15 @@ export class WebhookValidator implements Validator {
           }
         };
       });
-      req.once('error', (err) => reject(new Error('the request failed', { cause: err })));
+      // Aborted at the timeout: the connection is closed, never reused.
+      const abort = (): void => {
+        req.destroy(new Error('timed out'));
+      };
+      req.once('error', (err) => {
+        signal.offAbort(abort);
+        reject(new Error('the request failed', { cause: err }));
+      });
+      signal.onAbort(abort);
       req.end(body);
     });
   }

@@ -5,6 +5,7 @@
 // are in flight at all is the ValidationPolicy's concurrency bound, and the
 // timeout is its signal: this file adds no bound and no timer of its own.
 
+import type { HookSignal } from '../../validation/hook-signal.js';
 import type { ValidationRequest } from '../../validation/validation.js';
 import type { Validator } from '../../validation/validator.js';
 import { hookEnvironment } from '../hook-environment.js';
@@ -33,31 +34,28 @@ export interface HelperOptions {
   readonly observers?: readonly HelperObserver[];
 }
 
-/** A request sent, or waiting for a process; the abort listener of its signal. */
+/** A request sent, or waiting for a process. */
 class Pending {
   /** The slot whose process holds it; null while it waits for a process. */
   slot: Slot | null = null;
+  readonly onAbort = (): void => this.pool.timedOut(this);
 
   constructor(
     private readonly pool: HelperValidator,
     readonly id: number,
     readonly line: string,
-    readonly signal: AbortSignal,
+    readonly signal: HookSignal,
     private readonly resolveFn: (allowed: boolean) => void,
     private readonly rejectFn: (err: Error) => void,
   ) {}
 
-  handleEvent(): void {
-    this.pool.timedOut(this);
-  }
-
   settle(allowed: boolean): void {
-    this.signal.removeEventListener('abort', this);
+    this.signal.offAbort(this.onAbort);
     this.resolveFn(allowed);
   }
 
   fail(err: Error): void {
-    this.signal.removeEventListener('abort', this);
+    this.signal.offAbort(this.onAbort);
     this.rejectFn(err);
   }
 }
@@ -142,9 +140,9 @@ export class HelperValidator implements Validator, HelperPoolView {
     return this.slots[index]?.restarts ?? 0;
   }
 
-  decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
+  decide(request: ValidationRequest, signal: HookSignal): Promise<boolean> {
     if (this.closing) return Promise.reject(new Error('the gateway is shutting down'));
-    if (signal.aborted) return Promise.reject(signal.reason);
+    if (signal.aborted) return Promise.reject(new Error('timed out'));
     const id = this.nextId++;
     const { client } = request;
     const line = `${JSON.stringify({
@@ -157,7 +155,7 @@ export class HelperValidator implements Validator, HelperPoolView {
     })}\n`;
     return new Promise<boolean>((resolve, reject) => {
       const pending = new Pending(this, id, line, signal, resolve, reject);
-      signal.addEventListener('abort', pending, { once: true });
+      signal.onAbort(pending.onAbort);
       const slot = this.pick();
       if (slot === null) this.waiting.add(pending);
       else this.send(slot, pending);
@@ -179,7 +177,7 @@ export class HelperValidator implements Validator, HelperPoolView {
         for (const observer of this.observers) observer.processKilled?.(this.name, slot.index, slot.pid, reason);
       }
     }
-    pending.fail(new Error('timed out', { cause: pending.signal.reason }));
+    pending.fail(new Error('timed out'));
   }
 
   /** EOF, SIGTERM, SIGKILL to every process; no more restarts; what waits or is held fails. */
