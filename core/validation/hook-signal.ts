@@ -15,7 +15,8 @@ export class HookSignal {
   /** Calls `listener` once when the signal aborts; at once if it has. */
   onAbort(listener: Listener): void {
     if (this.isAborted) listener();
-    else (this.listeners ??= []).push(listener);
+    else if (this.listeners === null) this.listeners = [listener];
+    else this.listeners.push(listener);
   }
 
   offAbort(listener: Listener): void {

@@ -2,8 +2,8 @@
 // and a Promise are treated alike. It shares the event loop: a function that
 // blocks belongs in `worker:`.
 
-import type { ValidationRequest } from '../validation/validation.js';
 import type { HookSignal } from '../validation/hook-signal.js';
+import type { ValidationRequest } from '../validation/validation.js';
 import type { Validator } from '../validation/validator.js';
 import { asVerdict, type HookFunction } from './load-function.js';
 

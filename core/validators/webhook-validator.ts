@@ -6,8 +6,8 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import type { ValidationRequest } from '../validation/validation.js';
 import type { HookSignal } from '../validation/hook-signal.js';
+import type { ValidationRequest } from '../validation/validation.js';
 import type { Validator } from '../validation/validator.js';
 
 /** Answer bytes read (and dropped) so the connection can be reused; past it the connection is closed. */

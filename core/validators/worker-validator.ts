@@ -3,8 +3,8 @@
 // On timeout the thread running the call is terminated and replaced.
 
 import { Piscina } from 'piscina';
-import type { ValidationRequest } from '../validation/validation.js';
 import type { HookSignal } from '../validation/hook-signal.js';
+import type { ValidationRequest } from '../validation/validation.js';
 import type { Validator } from '../validation/validator.js';
 import { asVerdict } from './load-function.js';
 import type { WorkerTask } from './worker-entry.js';

@@ -55,34 +55,34 @@ export async function validatorBench(s: BenchSettings): Promise<string[]> {
   // A STORE that needs a validator holds back later lines of its connection:
   // at most one STORE per connection is in flight, whatever the depth; the
   // depth only keeps the next line ready in the gateway.
-  const label = `c=${s.connections} d=${s.depth}`;
   const lines: string[] = [];
   const webhook = await startWebhook();
   const sample = (file: string): string => path.join(root, 'deploy', 'validators', file);
   try {
-    const kinds: [string, string[]][] = [
-      ['no hook', []],
-      ['exec: sh script', ['--validator', `exec:${fixture('allow.sh')}`]],
-      ['helper: node sample x2', ['--validator', `helper:${sample('jnhp-helper.mjs')}`]],
-      ['helper: python sample x2', ['--validator', `helper:${sample('jnhp-helper.py')}`]],
-      ['worker: true', ['--validator', `worker:${fixture('allow-worker.mjs')}`]],
-      ['module: true', ['--validator', `module:${fixture('allow-worker.mjs')}`]],
-      ['webhook: local 204', ['--validator', webhook.url]],
-      [
-        `helper: ${SLOW_HELPER_MS} ms x2, concurrency ${SLOW_HELPER_CONCURRENCY}`,
-        [
-          '--validator',
-          `helper:${fixture('slow-helper.mjs')} ${SLOW_HELPER_MS}`,
-          '--validator-concurrency',
-          String(SLOW_HELPER_CONCURRENCY),
-        ],
-      ],
+    const slowHelper = [
+      '--validator',
+      `helper:${fixture('slow-helper.mjs')} ${SLOW_HELPER_MS}`,
+      '--validator-concurrency',
+      String(SLOW_HELPER_CONCURRENCY),
     ];
-    for (const [kind, args] of kinds) {
+    // [label, gateway arguments, connections]
+    const kinds: [string, string[], number][] = [
+      ['no hook', [], s.connections],
+      ['exec: sh script', ['--validator', `exec:${fixture('allow.sh')}`], s.connections],
+      ['helper: node sample x2', ['--validator', `helper:${sample('jnhp-helper.mjs')}`], s.connections],
+      ['helper: python sample x2', ['--validator', `helper:${sample('jnhp-helper.py')}`], s.connections],
+      ['worker: true', ['--validator', `worker:${fixture('allow-worker.mjs')}`], s.connections],
+      ['module: true', ['--validator', `module:${fixture('allow-worker.mjs')}`], s.connections],
+      ['webhook: local 204', ['--validator', webhook.url], s.connections],
+      [`helper: ${SLOW_HELPER_MS} ms, conc. ${SLOW_HELPER_CONCURRENCY}`, slowHelper, s.connections],
+      // One STORE in flight per connection: c=50 caps the 10 ms helper at 5,000/s; more connections show its own bound.
+      [`helper: ${SLOW_HELPER_MS} ms, conc. ${SLOW_HELPER_CONCURRENCY}`, slowHelper, 2 * SLOW_HELPER_CONCURRENCY],
+    ];
+    for (const [kind, args, connections] of kinds) {
       const result = await withGateway(args, (gateway) =>
         runLoad({
           ...timing,
-          connections: s.connections,
+          connections,
           depth: s.depth,
           port: gateway.tcpPort,
           commands: storeCommands('v'),
@@ -90,7 +90,7 @@ export async function validatorBench(s: BenchSettings): Promise<string[]> {
           expect: (b, start, end) => b.toString('latin1', start, end) === 'W00T!',
         }),
       );
-      lines.push(formatResult(`tcp STORE, ${kind} ${label}`, result));
+      lines.push(formatResult(`tcp STORE, ${kind} c=${connections} d=${s.depth}`, result));
     }
   } finally {
     webhook.child.kill('SIGTERM');
@@ -117,6 +117,7 @@ export async function validatorBench(s: BenchSettings): Promise<string[]> {
         commands: storeCommands('w'),
       }),
     ]);
+    const label = `c=${s.connections} d=${s.depth}`;
     lines.push(formatResult(`tcp GET, no hook busy ${label}`, alone as LoadResult));
     lines.push(formatResult(`tcp GET, ${SLOW_CONNECTIONS} STOREs on ${SLOW_SECONDS} s hook ${label}`, busy));
     lines.push(formatResult(`  those STOREs c=${SLOW_CONNECTIONS} d=1`, stores));
