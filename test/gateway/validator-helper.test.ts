@@ -196,9 +196,10 @@ describe('the helper: concurrency bound', () => {
       '3',
     ]);
     try {
-      const replies = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => storeOnce(gateway.tcpPort, `bound${i}`, 'slow')),
-      );
+      // Connected first, so that the ten STOREs go out together.
+      const clients = await Promise.all(Array.from({ length: 10 }, () => LineClient.connect(gateway.tcpPort)));
+      const replies = await Promise.all(clients.map((client, i) => client.request(`STORE bound${i} slow`, 10_000)));
+      for (const client of clients) client.close();
       expect(replies).toEqual(Array(10).fill('W00T!'));
       const events = readFileSync(path.join(dir, 'events'), 'utf8').trim().split('\n');
       let running = 0;

@@ -12,6 +12,7 @@ import { hookEnvironment } from '../hook-environment.js';
 import { HelperAnswer, parseHelperAnswer } from './helper-answer.js';
 import type { HelperObserver, HelperPoolView } from './helper-observer.js';
 import { HelperProcess } from './helper-process.js';
+import { Pending, Slot } from './helper-slot.js';
 
 /** First restart delay after a helper ended; it doubles with every quick end, up to the last. */
 const FIRST_RESTART_MS = 100;
@@ -32,50 +33,6 @@ export interface HelperOptions {
   /** Processes in the pool (`--validator-helpers`). */
   readonly processes: number;
   readonly observers?: readonly HelperObserver[];
-}
-
-/** A request sent, or waiting for a process. */
-class Pending {
-  /** The slot whose process holds it; null while it waits for a process. */
-  slot: Slot | null = null;
-  readonly onAbort = (): void => this.pool.timedOut(this);
-
-  constructor(
-    private readonly pool: HelperValidator,
-    readonly id: number,
-    readonly line: string,
-    readonly signal: HookSignal,
-    private readonly resolveFn: (allowed: boolean) => void,
-    private readonly rejectFn: (err: Error) => void,
-  ) {}
-
-  settle(allowed: boolean): void {
-    this.signal.offAbort(this.onAbort);
-    this.resolveFn(allowed);
-  }
-
-  fail(err: Error): void {
-    this.signal.offAbort(this.onAbort);
-    this.rejectFn(err);
-  }
-}
-
-/** One place in the pool: the process running there now, and what it holds. */
-class Slot {
-  process: HelperProcess | null = null;
-  /** The process was killed: it takes no more requests. */
-  dying = false;
-  readonly held = new Map<number, Pending>();
-  restarts = 0;
-  /** Ends in a row without staying up STABLE_MS: the restart delay doubles with each. */
-  quickEnds = 0;
-  timer: NodeJS.Timeout | undefined;
-
-  constructor(readonly index: number) {}
-
-  get pid(): number {
-    return this.process?.pid ?? 0;
-  }
 }
 
 export class HelperValidator implements Validator, HelperPoolView {
@@ -154,7 +111,7 @@ export class HelperValidator implements Validator, HelperPoolView {
       user: client.user,
     })}\n`;
     return new Promise<boolean>((resolve, reject) => {
-      const pending = new Pending(this, id, line, signal, resolve, reject);
+      const pending = new Pending(this.timedOut, id, line, signal, resolve, reject);
       signal.onAbort(pending.onAbort);
       const slot = this.pick();
       if (slot === null) this.waiting.add(pending);
@@ -163,7 +120,7 @@ export class HelperValidator implements Validator, HelperPoolView {
   }
 
   /** The signal of `pending` aborted (the policy's timeout): fail it, and kill the helper that held it. */
-  timedOut(pending: Pending): void {
+  private readonly timedOut = (pending: Pending): void => {
     const { slot } = pending;
     if (slot === null) {
       this.waiting.delete(pending);
@@ -178,7 +135,7 @@ export class HelperValidator implements Validator, HelperPoolView {
       }
     }
     pending.fail(new Error('timed out'));
-  }
+  };
 
   /** EOF, SIGTERM, SIGKILL to every process; no more restarts; what waits or is held fails. */
   async close(): Promise<void> {
