@@ -10,7 +10,6 @@ import { HelperValidator } from './helper/helper-validator.js';
 import { loadFunction, resolveModule } from './load-function.js';
 import { ModuleValidator } from './module-validator.js';
 import { badValidator, parseValidatorSpec, ValidatorKind } from './parse-validator-spec.js';
-import { WebhookValidator } from './webhook-validator.js';
 import { WorkerPool, WorkerValidator } from './worker-validator.js';
 
 export interface FactoryOptions {
@@ -61,8 +60,11 @@ export class ValidatorFactory {
           const url = resolveModule(parsed.module, cwd);
           return new ModuleValidator(name, await loadFunction(url, parsed.exportName));
         }
-        case ValidatorKind.Webhook:
+        case ValidatorKind.Webhook: {
+          // undici is large: loaded only by a gateway that has a webhook.
+          const { WebhookValidator } = await import('./webhook-validator.js');
           return new WebhookValidator(parsed.url);
+        }
       }
     } catch (err) {
       throw badValidator(spec, describeError(err), err);
