@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_LINE_BYTES } from '../core/protocol/limits.js';
 import { DEFAULT_CACHE_NAMES } from '../core/store/name-cache.js';
 import { parseRedisUrl, RedisUrlError } from '../core/store/redis-url.js';
+import type { TlsFiles } from './tls/tls-pair.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -33,7 +34,16 @@ export interface Config {
   readonly maxLineBytes: number;
   readonly maxConnections: number;
   readonly drainTimeoutMs: number;
+  /** '' when none: every client is `default` with every permission. */
+  readonly aclFile: string;
+  readonly allowedOrigins: readonly string[];
+  readonly storeRate: number;
+  readonly maxConnectionsPerAddress: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** The certificate and key of HTTPS, WSS and --tls-port; null: no TLS. */
+  readonly tls: TlsFiles | null;
+  /** JNHP over TLS, beside tcpPort; null: none. */
+  readonly tlsPort: number | null;
 }
 
 type Parse<T> = (raw: string, flag: string) => T;
@@ -86,6 +96,28 @@ const list =
       .split(separator)
       .map((s) => s.trim())
       .filter((s) => s !== '');
+
+/** Origins as browsers send them (`scheme://host[:port]`, lower case), or `*`. */
+const origins: Parse<string[]> = (raw, flag) =>
+  list(/,/)(raw, flag).map((origin) => {
+    if (origin === '*') return origin;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(`--${flag}: '${origin}' is not an origin such as https://app.example.com`);
+    }
+    if (url.origin === 'null' || url.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+      throw new ConfigError(`--${flag}: '${origin}' is not an origin such as https://app.example.com`);
+    }
+    return url.origin;
+  });
+
+/** An option whose absence (the empty string) means "none". */
+const optional =
+  <T>(parse: Parse<T>): Parse<T | null> =>
+  (raw, flag) =>
+    raw === '' ? null : parse(raw, flag);
 
 const port = integer(0, 65535);
 const millis = integer(1, 24 * 3600 * 1000);
@@ -190,7 +222,44 @@ const OPTIONS = {
     parse: integer(0, 3600 * 1000),
     help: 'time to finish open commands after SIGTERM',
   },
+  'acl-file': {
+    env: 'JNHP_ACL_FILE',
+    fallback: '',
+    parse: (raw) => raw,
+    help: 'users, token hashes and name patterns (see docs/security.md); none: everyone may do everything',
+  },
+  'allowed-origins': {
+    env: 'JNHP_ALLOWED_ORIGINS',
+    fallback: '',
+    parse: origins,
+    help: "web origins besides the gateway's own that may use REST and /ws (comma-separated; *: all)",
+  },
+  'store-rate': {
+    env: 'JNHP_STORE_RATE',
+    fallback: '0',
+    parse: integer(0, 1_000_000),
+    help: 'STOREs per second per user (per address for default), in bursts of as many; 0: no limit',
+  },
+  'max-connections-per-address': {
+    env: 'JNHP_MAX_CONNECTIONS_PER_ADDRESS',
+    fallback: '0',
+    parse: integer(0, 10000000),
+    help: 'open TCP and WebSocket connections from one client address; 0: no limit',
+  },
   'log-level': { env: 'LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS), help: LOG_LEVELS.join(', ') },
+  'tls-cert': {
+    env: 'JNHP_TLS_CERT',
+    fallback: '',
+    parse: optional(text),
+    help: 'PEM certificate (chain): the HTTP port speaks HTTPS and WSS only (with --tls-key)',
+  },
+  'tls-key': { env: 'JNHP_TLS_KEY', fallback: '', parse: optional(text), help: 'PEM private key of --tls-cert' },
+  'tls-port': {
+    env: 'JNHP_TLS_PORT',
+    fallback: '',
+    parse: optional(port),
+    help: 'JNHP over TLS, beside --tcp-port (needs --tls-cert and --tls-key; 0: any free port)',
+  },
 } as const satisfies Record<string, Option<unknown>>;
 
 type Flag = keyof typeof OPTIONS;
@@ -198,11 +267,17 @@ type Flag = keyof typeof OPTIONS;
 export function usage(): string {
   const rows = Object.entries(OPTIONS).map(([flag, o]) => {
     const shown = o.fallback === '' ? '' : ` (default ${o.fallback})`;
-    return `  --${flag.padEnd(22)} ${o.env.padEnd(27)} ${o.help}${shown}`;
+    return `  --${flag.padEnd(29)} ${o.env.padEnd(33)} ${o.help}${shown}`;
   });
-  return ['Usage: jnhp-gateway [options]', '', `  ${'flag'.padEnd(24)} ${'env'.padEnd(27)}`, ...rows, '  --help'].join(
-    '\n',
-  );
+  return [
+    'Usage: jnhp-gateway [options]',
+    '       jnhp-gateway token',
+    '',
+    `  ${'flag'.padEnd(31)} ${'env'.padEnd(33)}`,
+    ...rows,
+    '  --help',
+    `  ${'--version'.padEnd(65)} print the version and exit`,
+  ].join('\n');
 }
 
 /** Reads the configuration; throws ConfigError on anything it cannot use. */
@@ -247,6 +322,26 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     maxLineBytes: get('max-line-bytes'),
     maxConnections: get('max-connections'),
     drainTimeoutMs: get('drain-timeout-ms'),
+    aclFile: get('acl-file'),
+    allowedOrigins: get('allowed-origins'),
+    storeRate: get('store-rate'),
+    maxConnectionsPerAddress: get('max-connections-per-address'),
     logLevel: get('log-level'),
+    ...tlsSettings(get('tls-cert'), get('tls-key'), get('tls-port')),
   };
+}
+
+function tlsSettings(
+  certFile: string | null,
+  keyFile: string | null,
+  tlsPort: number | null,
+): Pick<Config, 'tls' | 'tlsPort'> {
+  if ((certFile === null) !== (keyFile === null)) {
+    throw new ConfigError(
+      `--tls-cert and --tls-key go together: ${certFile === null ? '--tls-cert' : '--tls-key'} is missing`,
+    );
+  }
+  const tls = certFile !== null && keyFile !== null ? { certFile, keyFile } : null;
+  if (tlsPort !== null && tls === null) throw new ConfigError('--tls-port needs --tls-cert and --tls-key');
+  return { tls, tlsPort };
 }

@@ -1,15 +1,38 @@
 #!/usr/bin/env node
 // The jnhp-gateway command: configuration, logging, signals.
 
+import { hashToken, newToken } from '../core/access/token.js';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './start-gateway.js';
+import { packageVersion } from './version.js';
 
 const EXIT_USAGE = 2;
+
+/** `jnhp-gateway token`: a new token, and the part of an ACL line that lets it in. */
+function printToken(): void {
+  const token = newToken();
+  const hash = `#${hashToken(token)}`;
+  process.stdout.write(
+    `token: ${token}\nacl:   ${hash}\n\nan ACL line for it: user NAME on ${hash} ~PATTERN +read +write\n`,
+  );
+}
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  if (argv[0] === 'token') {
+    if (argv.length > 1) {
+      process.stderr.write('jnhp-gateway: token takes no arguments (see --help)\n');
+      process.exit(EXIT_USAGE);
+    }
+    printToken();
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   let config: ReturnType<typeof parseConfig>;
@@ -40,6 +63,13 @@ async function main(argv: string[]): Promise<void> {
   // Before listening: a signal just after the `listening` line must drain, not kill.
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // Also keeps SIGHUP's default (exit) away while starting; one that comes meanwhile reloads once started.
+  let reloadAsked = false;
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'signal received');
+    if (gateway === undefined) reloadAsked = true;
+    else void gateway.reload();
+  });
   try {
     gateway = await startGateway(config, logger);
   } catch (err) {
@@ -52,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   if (signalled) drainAndExit(gateway);
+  else if (reloadAsked) void gateway.reload();
 }
 
 await main(process.argv.slice(2));

@@ -1,8 +1,10 @@
 // JNHP lines over raw TCP: adapts a net.Socket to a core LineSession.
 
 import net from 'node:net';
+import type { AccessControl } from '../../core/access/access-control.js';
 import type { CommandObserver } from '../../core/command-observer.js';
 import type { Engine } from '../../core/engine.js';
+import { formatError } from '../../core/protocol/format-reply.js';
 import type { Peer } from '../../core/session.js';
 import { LineSession } from '../../core/session.js';
 import type { ClientInfo } from '../../core/validation/validation.js';
@@ -24,6 +26,7 @@ export interface TcpServerOptions {
   readonly connections: ConnectionRegistry;
   readonly logger: Logger;
   readonly observer?: CommandObserver;
+  readonly access?: AccessControl;
 }
 
 class TcpPeer implements Peer {
@@ -75,23 +78,34 @@ class TcpPeer implements Peer {
   }
 }
 
+/** Socket options of the JNHP listeners, plain and TLS. */
+export const TCP_SOCKET_OPTIONS = { allowHalfOpen: true, noDelay: true } as const;
+
 export function createTcpServer(engine: Engine, options: TcpServerOptions): net.Server {
+  return net.createServer(TCP_SOCKET_OPTIONS, tcpConnectionHandler(engine, options));
+}
+
+/** Serves JNHP on one accepted socket: a plain one, or a TLS one once its handshake is done. */
+export function tcpConnectionHandler(engine: Engine, options: TcpServerOptions): (socket: net.Socket) => void {
   const { connections, logger } = options;
-  return net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  return (socket) => {
     const peer = new TcpPeer(socket);
     const session = new LineSession(engine, peer, {
       maxLineBytes: options.maxLineBytes,
       observer: options.observer,
+      access: options.access,
       onInternalError: (err) => logger.error({ err, transport: 'tcp' }, 'command failed'),
     });
     peer.onWritable = () => session.writable();
     const connection = {
       transport: Transport.Tcp,
+      remoteAddress: peer.client.remoteAddress,
       drain: () => session.drain(),
       destroy: () => socket.destroy(),
     };
-    if (!connections.add(connection)) {
-      socket.end('ERROR too many connections (see --max-connections)\r\n');
+    const refused = connections.add(connection);
+    if (refused !== null) {
+      socket.end(`${formatError({ reason: refused })}\r\n`);
       socket.on('error', () => {});
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       return;
@@ -103,5 +117,5 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
       session.destroy();
       connections.delete(connection);
     });
-  });
+  };
 }

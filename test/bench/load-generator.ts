@@ -3,6 +3,7 @@
 // per-reply allocation, so that it outruns the server it measures.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { LatencyHistogram } from './latency-histogram.js';
 import { measureWindow } from './measure-window.js';
 
@@ -22,6 +23,10 @@ export interface LoadOptions {
   readonly expect?: (reply: Buffer, start: number, end: number) => boolean;
   /** Processes whose CPU use over the measured window is reported (the servers). */
   readonly watchPids?: readonly number[];
+  /** Lines each connection sends first (an AUTH), answered before its commands; their replies are not counted. */
+  readonly preamble?: { readonly bytes: Buffer; readonly replies: number };
+  /** Connects over TLS with these options (their `ca`, say). */
+  readonly tls?: tls.ConnectionOptions;
 }
 
 export interface LoadResult {
@@ -52,8 +57,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         let head = 0;
         let inFlight = 0;
         const port = options.ports?.[conn % options.ports.length] ?? options.port;
-        const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+        const socket =
+          options.tls === undefined
+            ? net.connect({ port, host: '127.0.0.1', noDelay: true })
+            : tls.connect({ port, host: '127.0.0.1', ...options.tls }).setNoDelay(true);
         sockets.push(socket);
+        let skip = options.preamble?.replies ?? 0;
         const send = (count: number): void => {
           const now = performance.now();
           for (let i = 0; i < count; i++) sentAt[(head + inFlight + i) % depth] = now;
@@ -68,6 +77,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           let from = 0;
           let replies = 0;
           let nl = data.indexOf(10, from);
+          while (nl !== -1 && skip > 0) {
+            skip--;
+            from = nl + 1;
+            nl = data.indexOf(10, from);
+          }
           while (nl !== -1) {
             if (options.expect && !options.expect(data, from, nl - 1)) unexpected++;
             if (measuring) histogram.record((now - (sentAt[head] as number)) * 1000);
@@ -81,7 +95,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (measuring) ops += replies;
           if (!stopping && replies > 0) send(replies);
         });
-        socket.once('connect', () => {
+        socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () => {
+          if (options.preamble !== undefined) socket.write(options.preamble.bytes);
           send(depth);
           resolve();
         });

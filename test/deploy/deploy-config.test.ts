@@ -3,11 +3,13 @@
 // compose file, and checks that what they name exists and fits together.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../helpers/repo-root.js';
+import { TestCa } from '../helpers/tls-certs.js';
 
 const root = repoRoot();
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
@@ -41,6 +43,28 @@ describe('deploy/haproxy.cfg', () => {
     expect(check.stderr + check.stdout).toContain('Configuration file is valid');
     expect(check.status).toBe(0);
   });
+
+  it.runIf(hasHaproxy || process.env.CI)(
+    'passes haproxy -c with TLS on, serving HTTPS on 8443 and JNHP over TLS on 8112',
+    async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'jnhp-lb-tls-'));
+      try {
+        const server = await (await TestCa.create(dir)).issue();
+        const pem = path.join(dir, 'gateway.pem');
+        writeFileSync(pem, readFileSync(server.certFile, 'utf8') + readFileSync(server.keyFile, 'utf8'));
+        const check = spawnSync('haproxy', ['-c', '-f', path.join(root, 'deploy', 'haproxy.cfg')], {
+          encoding: 'utf8',
+          env: { ...process.env, JNHP_LB_TLS_CERT: pem },
+        });
+        expect(check.stderr + check.stdout).toContain('Configuration file is valid');
+        expect(check.status).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(haproxyCfg).toMatch(/frontend jnhp_https[\s\S]*?bind "[^"]*:\$\{JNHP_LB_HTTPS_PORT-8443\}" ssl crt/);
+      expect(haproxyCfg).toMatch(/frontend jnhp_tls[\s\S]*?bind "[^"]*:\$\{JNHP_LB_TLS_PORT-8112\}" ssl crt/);
+    },
+  );
 
   it('listens on 8111 for JNHP and 8080 for HTTP by default', () => {
     expect(haproxyCfg).toMatch(

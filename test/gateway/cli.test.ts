@@ -1,52 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LineClient } from '../helpers/line-client.js';
-import { gatewayBin } from '../helpers/repo-root.js';
+import { repoRoot } from '../helpers/repo-root.js';
+import { cleanEnv, runCli } from '../helpers/run-cli.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment without any setting of the gateway's own, so that only the test's count. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !key.startsWith('JNHP_') && key !== 'REDIS_URL' && key !== 'LOG_LEVEL',
-    ),
-  );
-  return { ...env, ...extra };
-}
-
-/** Runs the gateway command to its exit; kills it (by PID) if it is still running after `timeoutMs`. */
-function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [gatewayBin(), ...args], {
-      env: cleanEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`jnhp-gateway ${args.join(' ')} still running after ${timeoutMs} ms; stdout: ${stdout}`));
-    }, timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const SPEC_FLAGS = [
   '--host',
@@ -66,6 +25,13 @@ const SPEC_FLAGS = [
   '--max-connections',
   '--drain-timeout-ms',
   '--log-level',
+  '--acl-file',
+  '--allowed-origins',
+  '--store-rate',
+  '--max-connections-per-address',
+  '--tls-cert',
+  '--tls-key',
+  '--tls-port',
 ];
 
 /** Send and receive queues of a local TCP socket, from /proc/net/tcp (Linux). */
@@ -104,6 +70,16 @@ describe('the jnhp-gateway command', () => {
     ['a bad port in the environment', [], { JNHP_TCP_PORT: 'x' }, /tcp-port.*'x'/],
     ['a bad store in the environment', [], { JNHP_STORE: 'disk' }, /store.*disk/],
     ['a negative connection cap in the environment', [], { JNHP_MAX_CONNECTIONS: '-1' }, /max-connections.*-1/],
+    [
+      'an allowed origin with a path',
+      ['--allowed-origins', 'https://a.example/app'],
+      {},
+      /allowed-origins.*a\.example/,
+    ],
+    ['a store rate that is not a number', ['--store-rate', 'fast'], {}, /store-rate.*fast/],
+    ['a certificate without its key', ['--tls-cert', 'cert.pem'], {}, /--tls-key is missing/],
+    ['a key without its certificate in the environment', [], { JNHP_TLS_KEY: 'key.pem' }, /--tls-cert is missing/],
+    ['a TLS port without a certificate', ['--tls-port', '0'], {}, /--tls-port needs --tls-cert/],
   ];
 
   it.each(badInputs)('exits 2 with one line on stderr and no stack trace on %s', async (_, args, env, message) => {
@@ -116,6 +92,12 @@ describe('the jnhp-gateway command', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toMatch(/\bat .*:\d+:\d+/);
     expect(run.stdout).not.toContain('listening');
+  });
+
+  it('prints the version of package.json with --version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
+    const run = await runCli(['--version']);
+    expect(run).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('prints every flag of SPEC section 6 with --help and exits 0', async () => {

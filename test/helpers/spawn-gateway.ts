@@ -9,6 +9,8 @@ export interface SpawnedGateway {
   readonly pid: number;
   readonly tcpPort: number;
   readonly httpPort: number;
+  /** With --tls-port. */
+  readonly tlsPort: number | undefined;
   /** Every JSON log line so far. */
   readonly logs: Record<string, unknown>[];
   /** Sends `signal` and resolves with the exit code. */
@@ -89,6 +91,7 @@ export async function spawnGateway(args: readonly string[] = [], options: SpawnO
     pid: child.pid as number,
     tcpPort: Number(listening.tcpPort),
     httpPort: Number(listening.httpPort),
+    tlsPort: listening.tlsPort === undefined ? undefined : Number(listening.tlsPort),
     logs,
     waitForLog,
     stop: (signal = 'SIGTERM') => {
