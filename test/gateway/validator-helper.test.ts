@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AclFile, hash, TOKENS } from '../helpers/acl-file.js';
 import { LineClient } from '../helpers/line-client.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 import { alive, fixture, hookFailures, logAfter, storeOnce, waitUntil } from '../helpers/validator-fixtures.js';
@@ -103,6 +104,47 @@ describe('a helper: validator with two processes', () => {
     expect(await client.request('STORE h-stderr stderr')).toBe('W00T!');
     const log = await logAfter(gateway, before, (l) => l.msg === 'helper stderr');
     expect(log).toMatchObject({ hook: spec, stderr: 'a word from the helper', helperPid: expect.any(Number) });
+  });
+});
+
+describe('what a helper learns of an authenticated client', () => {
+  let gateway: SpawnedGateway;
+  let dir: string;
+  const received = (name: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
+
+  beforeAll(async () => {
+    dir = tempDir();
+    const acl = new AclFile(
+      `user default on nopass ~* +read +write\nuser app on ${hash(TOKENS.app)} ~* +read +write\n`,
+    );
+    gateway = await spawnGateway(['--validator', helperSpec(dir), '--acl-file', acl.path]);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends the user the client authenticated as, over TCP, WebSocket and REST', async () => {
+    const client = await LineClient.connect(gateway.tcpPort);
+    expect(await client.request('STORE user-before allow')).toBe('W00T!');
+    expect(await client.request(`AUTH ${TOKENS.app}`)).toBe('W00T!');
+    expect(await client.request('STORE user-tcp allow')).toBe('W00T!');
+    client.close();
+    const ws = await WsClient.connect(gateway.httpPort);
+    expect(await ws.request(`AUTH ${TOKENS.app}`)).toBe('W00T!');
+    expect(await ws.request('STORE user-ws allow')).toBe('W00T!');
+    ws.close();
+    const put = await fetch(`http://127.0.0.1:${gateway.httpPort}/keys/user-http`, {
+      method: 'PUT',
+      body: 'allow',
+      headers: { authorization: `Bearer ${TOKENS.app}` },
+    });
+    expect(put.status).toBe(201);
+    expect(received('user-before').user).toBe('default');
+    for (const transport of ['tcp', 'ws', 'http']) {
+      expect(received(`user-${transport}`)).toMatchObject({ transport, user: 'app' });
+    }
   });
 });
 
