@@ -31,6 +31,7 @@ export interface Config {
   readonly validatorQueue: number;
   readonly validatorEnv: readonly string[];
   readonly validatorWorkers: number;
+  readonly validatorHelpers: number;
   readonly maxLineBytes: number;
   readonly maxConnections: number;
   readonly drainTimeoutMs: number;
@@ -209,6 +210,12 @@ const OPTIONS = {
     parse: integer(1, 1024),
     help: 'threads that run worker: hooks (all of them share one pool)',
   },
+  'validator-helpers': {
+    env: 'JNHP_VALIDATOR_HELPERS',
+    fallback: '2',
+    parse: integer(1, 256),
+    help: 'processes started for each helper: hook',
+  },
   'max-line-bytes': {
     env: 'JNHP_MAX_LINE_BYTES',
     fallback: String(DEFAULT_MAX_LINE_BYTES),
@@ -324,6 +331,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     validatorQueue: get('validator-queue'),
     validatorEnv: get('validator-env'),
     validatorWorkers: get('validator-workers'),
+    validatorHelpers: get('validator-helpers'),
     maxLineBytes: get('max-line-bytes'),
     maxConnections: get('max-connections'),
     drainTimeoutMs: get('drain-timeout-ms'),

@@ -12,6 +12,7 @@ import type { ValidationObserver } from '../core/validation/validation-observer.
 import { loadAcl, reloadAcl } from './access-file.js';
 import { type Config, ConfigError } from './config.js';
 import { ConnectionRegistry } from './connections.js';
+import { HelperLog } from './helper-log.js';
 import { HttpGateway } from './http/http-server.js';
 import { OriginPolicy } from './http/origin-policy.js';
 import { Readiness } from './http/readiness.js';
@@ -113,7 +114,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   );
   // Every listener of hook calls (the log; metrics may add theirs) hears each one.
   const validationObservers: ValidationObserver[] = [new ValidationLog(logger), metrics];
-  const hooks = await startValidationHooks(config, validationObservers);
+  const hooks = await startValidationHooks(config, validationObservers, [new HelperLog(logger), metrics]);
   const engine = new Engine(store, hooks.validation);
   const observer = metrics.commands;
   const readiness = new Readiness(store);
