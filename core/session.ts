@@ -29,6 +29,8 @@ export interface Peer {
   resume(): void;
   /** Closes once everything sent has been written. */
   close(): void;
+  /** The session now holds this many bytes of input (an unfinished line, input not yet run). */
+  holdsInput?(bytes: number): void;
   /**
    * True while the transport holds more unwritten replies than it will
    * buffer: the session then runs no more lines and reads no more input
@@ -74,6 +76,21 @@ interface Slot {
 }
 
 const DEFAULT_MAX_PENDING = 256;
+/**
+ * Work done for one connection before the others get their turn: lines, a
+ * long line counting as one more per KiB. What is left waits for the next
+ * turn of the event loop (setImmediate), so that a client that floods
+ * commands delays the others by a slice, not by its whole backlog.
+ */
+export const SLICE_LINES = 256;
+/** Unread input past which a connection is no longer read until its lines have run. */
+export const INPUT_HIGH_WATER = 64 * 1024;
+
+interface Refusal {
+  /** Where in the input it stands: once this many bytes were consumed. */
+  readonly at: number;
+  readonly text: string;
+}
 
 export class LineSession {
   private readonly splitter: LineSplitter;
@@ -81,8 +98,8 @@ export class LineSession {
   private readonly lineTooLong: string;
   private readonly scratch = new ParseScratch();
   private readonly observer: CommandObserver | undefined;
-  /** Input not yet run; a string is an error reply that takes its place in line. */
-  private backlog: (Buffer | string)[] = [];
+  /** Error replies for input the transport refused, each in its place among the lines. */
+  private refusals: Refusal[] = [];
   private pending: Slot[] = [];
   /** The slot of a multi-step STORE that later lines must wait for. */
   private barrier: Slot | null = null;
@@ -92,6 +109,9 @@ export class LineSession {
   private closed = false;
   private paused = false;
   private pumping = false;
+  /** A pump is queued: a microtask for messages, or the next slice. */
+  private queued = false;
+  private heldInput = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -106,12 +126,21 @@ export class LineSession {
     });
   }
 
-  /** Feeds bytes read from the client. */
+  /** Feeds bytes read from the client; runs what it can at once. */
   receive(chunk: Buffer): void {
     if (this.closed || this.inputEnded) return;
-    if (this.splitter.hasInput || this.backlog.length > 0) this.backlog.push(chunk);
-    else this.splitter.feed(chunk);
+    this.splitter.feed(chunk);
     this.pump();
+  }
+
+  /**
+   * Feeds one message that ends with a line end (added when missing). Many
+   * messages that arrive together run in one go, in a microtask.
+   */
+  receiveMessage(message: Buffer): void {
+    if (this.closed || this.inputEnded) return;
+    this.splitter.feedLine(message);
+    this.queuePump();
   }
 
   /**
@@ -121,9 +150,10 @@ export class LineSession {
   refuse(reason: string): void {
     if (this.closed || this.inputEnded) return;
     const text = formatError({ reason });
-    if (this.splitter.hasInput || this.backlog.length > 0) this.backlog.push(text);
-    else if (!this.closing) this.refused(text);
-    this.pump();
+    if (this.splitter.hasInput || this.refusals.length > 0) {
+      this.refusals.push({ at: this.splitter.consumed + this.splitter.unread, text });
+    } else if (!this.closing) this.refused(text);
+    this.queuePump();
   }
 
   /** The transport can take replies again (see `Peer.congested`): run the lines held back. */
@@ -148,13 +178,34 @@ export class LineSession {
   /** The connection is gone: nothing more will be written. */
   destroy(): void {
     this.closed = true;
-    this.backlog = [];
+    this.refusals = [];
     this.pending = [];
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
+
+  /** No command waits for its reply and no work is queued (an unfinished line may wait for its end). */
+  get isIdle(): boolean {
+    return this.pending.length === 0 && !this.queued && this.peer.congested !== true;
+  }
+
+  private queuePump(): void {
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(this.queuedPump);
+  }
+
+  private readonly queuedPump = (): void => {
+    this.queued = false;
+    this.pump();
+  };
+
+  private readonly nextSlice = (): void => {
+    this.queued = false;
+    this.pump();
+  };
 
   private pump(): void {
     if (this.pumping || this.closed) return;
@@ -163,6 +214,11 @@ export class LineSession {
       this.runLines();
       this.adjustFlow();
       this.peer.flush();
+      const held = this.splitter.heldBytes;
+      if (held !== this.heldInput) {
+        this.heldInput = held;
+        this.peer.holdsInput?.(held);
+      }
       if (this.closing && this.pending.length === 0) {
         this.closed = true;
         this.peer.close();
@@ -175,22 +231,20 @@ export class LineSession {
   private runLines(): void {
     const splitter = this.splitter;
     const peer = this.peer;
+    let budget = SLICE_LINES;
     while (!this.closing && this.barrier === null && this.pending.length < this.maxPending && peer.congested !== true) {
+      if (this.refusals.length > 0 && this.refuseDue()) continue;
       let next = splitter.next();
       if (next === Next.NeedMore) {
-        const chunk = this.backlog.shift();
-        if (typeof chunk === 'string') {
-          this.refused(chunk);
-          continue;
-        }
-        if (chunk !== undefined) {
-          splitter.feed(chunk);
-          continue;
-        }
         if (!this.inputEnded) return;
         next = this.keepPartialLine ? splitter.finish() : Next.NeedMore;
-        this.closing = true;
-        if (next === Next.NeedMore) return;
+        if (next === Next.NeedMore) {
+          // Every byte received has run: what the transport refused comes last.
+          for (const refusal of this.refusals) this.refused(refusal.text);
+          this.refusals = [];
+          this.closing = true;
+          return;
+        }
       }
       if (next === Next.Overflow) {
         this.reply(this.lineTooLong);
@@ -198,7 +252,25 @@ export class LineSession {
       } else {
         this.runLine(splitter.buf, splitter.start, splitter.end);
       }
+      budget -= 1 + ((splitter.end - splitter.start) >> 10);
+      if (budget <= 0) {
+        // The rest waits for the next turn of the event loop: others go first.
+        if (!this.queued && (splitter.hasInput || this.inputEnded)) {
+          this.queued = true;
+          setImmediate(this.nextSlice);
+        }
+        return;
+      }
     }
+  }
+
+  /** Answers the first refusal if the input before it has all run; true if it did. */
+  private refuseDue(): boolean {
+    const first = this.refusals[0] as Refusal;
+    if (first.at > this.splitter.consumed) return false;
+    this.refusals.shift();
+    this.refused(first.text);
+    return true;
   }
 
   private runLine(buf: Buffer, start: number, end: number): void {
@@ -311,7 +383,11 @@ export class LineSession {
   /** Reads on only while it can run what it reads and write what it runs; bounds what a client can queue. */
   private adjustFlow(): void {
     const wantsInput =
-      !this.closing && this.barrier === null && this.pending.length < this.maxPending && this.peer.congested !== true;
+      !this.closing &&
+      this.barrier === null &&
+      this.pending.length < this.maxPending &&
+      this.peer.congested !== true &&
+      this.splitter.unread <= INPUT_HIGH_WATER;
     if (wantsInput === !this.paused) return;
     this.paused = !wantsInput;
     if (this.paused) this.peer.pause();

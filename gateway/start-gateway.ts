@@ -65,7 +65,21 @@ async function awaitStore(answering: Promise<void>, ms: number): Promise<void> {
 
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
   const { store, answering } = createStore(config, logger);
-  const connections = new ConnectionRegistry(config.maxConnections);
+  const connections = new ConnectionRegistry({
+    maxConnections: config.maxConnections,
+    maxClientMemory: config.maxClientMemory,
+    onEvicted: (connection, totalBytes) =>
+      logger.warn(
+        {
+          transport: connection.transport,
+          remoteAddress: connection.remoteAddress,
+          heldBytes: connection.memory,
+          totalBytes,
+          maxClientMemory: config.maxClientMemory,
+        },
+        'client memory over --max-client-memory: closing the connection holding the most',
+      ),
+  });
   let http: HttpGateway | null = null;
   const metrics = new GatewayMetrics((transport) =>
     transport === 'http' ? (http?.openConnections ?? 0) : connections.countBy(transport),

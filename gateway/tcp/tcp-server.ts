@@ -8,13 +8,14 @@ import { LineSession } from '../../core/session.js';
 import type { ClientInfo } from '../../core/validation/validation.js';
 import { DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
-import type { ConnectionRegistry } from '../connections.js';
+import type { Connection, ConnectionRegistry } from '../connections.js';
+import { HeldOutput } from '../held-output.js';
 import type { Logger } from '../logger.js';
 
 /** Unsent reply bytes past which a client is no longer read (it does not read its replies). */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
 /** Replies queued in one burst past which they are written at once, so that congestion shows mid-burst. */
-const FLUSH_AT = MAX_UNSENT_BYTES / 4;
+export const FLUSH_AT = 64 * 1024;
 /** How long a closed connection may wait for the client's FIN once every reply is written. */
 const CLOSE_GRACE_MS = 2000;
 const CRLF = '\r\n';
@@ -31,10 +32,19 @@ class TcpPeer implements Peer {
   congested = false;
   /** Called when the socket has written what made it congested. */
   onWritable: () => void = () => {};
+  /** The registry's record of this connection, for the memory it holds. */
+  connection: Connection | null = null;
+  /** Replies of the current burst, joined (a rope V8 flattens once, when the socket writes it). */
   private out = '';
+  private readonly output: HeldOutput;
+  private inputBytes = 0;
 
-  constructor(private readonly socket: net.Socket) {
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly connections: ConnectionRegistry,
+  ) {
     this.client = { transport: Transport.Tcp, remoteAddress: socket.remoteAddress ?? '', user: DEFAULT_USER };
+    this.output = new HeldOutput(socket, () => this.progress());
   }
 
   send(reply: string): void {
@@ -44,16 +54,17 @@ class TcpPeer implements Peer {
 
   flush(): void {
     if (this.out === '') return;
-    const socket = this.socket;
-    socket.write(this.out);
+    const output = this.output;
+    if (output.busy) output.holdString(this.out);
+    else output.write(this.out);
     this.out = '';
-    if (!this.congested && socket.writableLength > MAX_UNSENT_BYTES) {
-      this.congested = true;
-      socket.once('drain', () => {
-        this.congested = false;
-        this.onWritable();
-      });
-    }
+    if (!this.congested && output.unsent > MAX_UNSENT_BYTES) this.congested = true;
+    this.account();
+  }
+
+  holdsInput(bytes: number): void {
+    this.inputBytes = bytes;
+    this.account();
   }
 
   pause(): void {
@@ -66,29 +77,51 @@ class TcpPeer implements Peer {
 
   close(): void {
     const socket = this.socket;
-    socket.end();
+    this.output.whenHeldWritten(() => socket.end());
     // Read and drop what the client still sends, so its FIN is seen.
     socket.resume();
     // The grace starts once every reply is written: a slow reader still gets them all.
     socket.once('finish', () => setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref());
     dropWhenStalled(socket, () => socket.destroy());
   }
+
+  /** Nothing is being written to this client. */
+  get written(): boolean {
+    return this.out === '' && !this.output.busy;
+  }
+
+  private progress(): void {
+    if (this.congested && this.output.unsent <= MAX_UNSENT_BYTES / 2) {
+      this.congested = false;
+      this.onWritable();
+    }
+    this.account();
+  }
+
+  private account(): void {
+    const connection = this.connection;
+    if (connection === null) return;
+    const bytes = this.inputBytes + this.output.bytes;
+    if (bytes !== connection.memory) this.connections.setMemory(connection, bytes);
+  }
 }
 
 export function createTcpServer(engine: Engine, options: TcpServerOptions): net.Server {
   const { connections, logger } = options;
   return net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    const peer = new TcpPeer(socket);
+    const peer = new TcpPeer(socket, connections);
     const session = new LineSession(engine, peer, {
       maxLineBytes: options.maxLineBytes,
       observer: options.observer,
       onInternalError: (err) => logger.error({ err, transport: 'tcp' }, 'command failed'),
     });
     peer.onWritable = () => session.writable();
-    const connection = {
+    const connection: Connection = {
       transport: Transport.Tcp,
+      remoteAddress: peer.client.remoteAddress,
       drain: () => session.drain(),
       destroy: () => socket.destroy(),
+      memory: 0,
     };
     if (!connections.add(connection)) {
       socket.end('ERROR too many connections (see --max-connections)\r\n');
@@ -96,6 +129,7 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       return;
     }
+    peer.connection = connection;
     socket.on('data', (chunk: Buffer) => session.receive(chunk));
     socket.on('end', () => session.endOfInput());
     socket.on('error', (err) => logger.debug({ err: err.message, transport: 'tcp' }, 'connection error'));

@@ -11,15 +11,14 @@ import { LineSession, type Peer } from '../../core/session.js';
 import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
 import type { Connection, ConnectionRegistry } from '../connections.js';
+import { HeldOutput } from '../held-output.js';
 import type { Logger } from '../logger.js';
-import { MAX_UNSENT_BYTES } from '../tcp/tcp-server.js';
+import { FLUSH_AT, MAX_UNSENT_BYTES } from '../tcp/tcp-server.js';
+import { holdTextFrame } from './text-frame.js';
 
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
 /** Room for the line end of a message that holds one line of the longest length. */
 const LINE_END_BYTES = 2;
-const LF = 0x0a;
-/** Reply bytes of one burst past which they are written at once, so that congestion shows mid-burst. */
-const FLUSH_AT = MAX_UNSENT_BYTES / 4;
 
 export const CloseCode = {
   Normal: 1000,
@@ -41,36 +40,38 @@ class WsPeer implements Peer {
   congested = false;
   /** Called when the socket has written what made it congested. */
   onWritable: () => void = () => {};
-  /** Bytes of replies sent since the last flush (the socket is corked meanwhile). */
-  private corkedBytes = 0;
+  /** The registry's record of this connection, for the memory it holds. */
+  connection: Connection | null = null;
+  /** Frames of replies, written on flush (or later, behind a write on its way). */
+  private readonly output: HeldOutput;
+  private inputBytes = 0;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     remoteAddress: string,
+    private readonly connections: ConnectionRegistry,
   ) {
     this.client = { transport: Transport.Ws, remoteAddress, user: DEFAULT_USER };
+    this.output = new HeldOutput(socket, () => this.progress());
   }
 
   send(reply: string): void {
-    // One burst of replies leaves in one write: the frames wait for flush().
-    if (this.corkedBytes === 0) this.socket.cork();
-    this.ws.send(reply);
-    this.corkedBytes += reply.length + 1;
-    if (this.corkedBytes > FLUSH_AT) this.flush();
+    // Each reply is its own message; the frames of a burst share one buffer and one write.
+    holdTextFrame(this.output, reply);
+    if (this.output.length > FLUSH_AT) this.flush();
   }
 
   flush(): void {
-    if (this.corkedBytes === 0) return;
-    this.corkedBytes = 0;
-    this.socket.uncork();
-    if (!this.congested && this.ws.bufferedAmount > MAX_UNSENT_BYTES) {
-      this.congested = true;
-      this.socket.once('drain', () => {
-        this.congested = false;
-        this.onWritable();
-      });
-    }
+    const output = this.output;
+    output.flush();
+    if (!this.congested && output.unsent > MAX_UNSENT_BYTES) this.congested = true;
+    this.account();
+  }
+
+  holdsInput(bytes: number): void {
+    this.inputBytes = bytes;
+    this.account();
   }
 
   pause(): void {
@@ -83,22 +84,34 @@ class WsPeer implements Peer {
 
   close(): void {
     const ws = this.ws;
-    ws.close(this.closeCode);
+    // The close frame goes after every reply.
+    this.output.whenHeldWritten(() => ws.close(this.closeCode));
     // Read on, so that the client's close frame is seen. Once ws has written
     // the close frame after every reply, it waits for the client's own; a
     // client that stops reading altogether is dropped.
     ws.resume();
     dropWhenStalled(this.socket, () => ws.terminate());
   }
-}
 
-/** The message as input that ends in a line end, so that its last line completes. */
-function terminated(data: Buffer): Buffer {
-  if (data.length > 0 && data[data.length - 1] === LF) return data;
-  const line = Buffer.allocUnsafe(data.length + 1);
-  data.copy(line);
-  line[data.length] = LF;
-  return line;
+  /** Nothing is being written to this client. */
+  get written(): boolean {
+    return !this.output.busy;
+  }
+
+  private progress(): void {
+    if (this.congested && this.output.unsent <= MAX_UNSENT_BYTES / 2) {
+      this.congested = false;
+      this.onWritable();
+    }
+    this.account();
+  }
+
+  private account(): void {
+    const connection = this.connection;
+    if (connection === null) return;
+    const bytes = this.inputBytes + this.output.bytes;
+    if (bytes !== connection.memory) this.connections.setMemory(connection, bytes);
+  }
 }
 
 interface Live {
@@ -138,7 +151,7 @@ export class WsChannel {
 
   private serve(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
     const { connections, logger } = this.options;
-    const peer = new WsPeer(ws, socket, request.socket.remoteAddress ?? '');
+    const peer = new WsPeer(ws, socket, request.socket.remoteAddress ?? '', connections);
     const session = new LineSession(this.engine, peer, {
       maxLineBytes: this.options.maxLineBytes,
       observer: this.options.observer,
@@ -147,11 +160,13 @@ export class WsChannel {
     peer.onWritable = () => session.writable();
     const connection: Connection = {
       transport: Transport.Ws,
+      remoteAddress: peer.client.remoteAddress,
       drain: () => {
         peer.closeCode = CloseCode.GoingAway;
         session.drain();
       },
       destroy: () => ws.terminate(),
+      memory: 0,
     };
     ws.on('error', (err) => logger.debug({ err: err.message, transport: Transport.Ws }, 'connection error'));
     if (!connections.add(connection)) {
@@ -159,6 +174,7 @@ export class WsChannel {
       ws.close(CloseCode.TryAgainLater);
       return;
     }
+    peer.connection = connection;
     const live: Live = { ws, alive: true };
     this.live.add(live);
     ws.on('pong', () => {
@@ -166,7 +182,7 @@ export class WsChannel {
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) session.refuse('binary messages are not supported');
-      else session.receive(terminated(data));
+      else session.receiveMessage(data);
     });
     ws.on('close', () => {
       session.destroy();
