@@ -1,5 +1,6 @@
 // Every open client connection, TCP and WebSocket together: enforces
-// --max-connections and --max-client-memory, and lets shutdown drain them all.
+// --max-connections, --max-client-memory and --idle-timeout-ms, and lets
+// shutdown drain them all.
 
 import type { Transport } from '../core/validation/validation.js';
 
@@ -12,6 +13,12 @@ export interface Connection {
   destroy(): void;
   /** Bytes held for it (unfinished input, unsent replies) as last reported; kept by the registry. */
   memory: number;
+  /** When it last received anything, on the registry's coarse clock (`ConnectionRegistry.now`). */
+  lastInput: number;
+  /** No command in flight and no reply left to write. */
+  quiet(): boolean;
+  /** Closes it for having been idle too long. */
+  closeIdle(): void;
 }
 
 export interface ConnectionLimits {
@@ -21,6 +28,8 @@ export interface ConnectionLimits {
   readonly maxClientMemory: number;
   /** Told about each connection closed for holding the most when the total passed the budget. */
   readonly onEvicted?: (connection: Connection, totalBytes: number) => void;
+  /** --idle-timeout-ms (0: never). */
+  readonly idleTimeoutMs?: number;
 }
 
 export class ConnectionRegistry {
@@ -30,9 +39,24 @@ export class ConnectionRegistry {
   /** Sum of every open connection's `memory`. */
   private held = 0;
   private evicting = false;
+  /** A coarse clock, moved on by the idle sweep: cheap to read on every input. */
+  now = 0;
+  private readonly sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly limits: ConnectionLimits) {
     this.max = limits.maxConnections;
+    const idleMs = limits.idleTimeoutMs ?? 0;
+    if (idleMs > 0) {
+      // Closed between idleMs and idleMs plus one sweep.
+      const every = Math.max(10, Math.min(1000, Math.floor(idleMs / 4)));
+      this.now = performance.now();
+      this.sweeper = setInterval(() => this.sweep(idleMs), every).unref();
+    }
+  }
+
+  /** Stops the idle sweep. */
+  close(): void {
+    if (this.sweeper !== null) clearInterval(this.sweeper);
   }
 
   get size(): number {
@@ -48,6 +72,7 @@ export class ConnectionRegistry {
   add(connection: Connection): boolean {
     if (this.open.size >= this.max) return false;
     this.open.add(connection);
+    connection.lastInput = this.now;
     this.held += connection.memory;
     return true;
   }
@@ -88,6 +113,19 @@ export class ConnectionRegistry {
     for (const c of [...this.open]) c.drain();
     if (this.open.size === 0) this.emptied?.();
     return done;
+  }
+
+  private sweep(idleMs: number): void {
+    const now = performance.now();
+    this.now = now;
+    for (const c of this.open) {
+      if (now - c.lastInput < idleMs) continue;
+      // Idle counts from when its last command was answered and written.
+      if (c.quiet()) {
+        c.lastInput = Number.POSITIVE_INFINITY;
+        c.closeIdle();
+      } else c.lastInput = now;
+    }
   }
 
   /** Closes the connections holding the most until the rest fit the budget (as Redis's maxmemory-clients). */

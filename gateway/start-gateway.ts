@@ -15,6 +15,7 @@ import { createRestApp } from './http/rest-app.js';
 import { listen } from './listen.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { OpenFiles } from './open-files.js';
 import { StoreLog } from './store-log.js';
 import { createTcpServer } from './tcp/tcp-server.js';
 import { startValidationHooks } from './validation-hooks.js';
@@ -47,6 +48,7 @@ function createStore(config: Config, logger: Logger): { store: Store; answering:
         answered();
       },
       unavailable: (event) => log.unavailable(event),
+      refused: (event) => log.refused(event),
     },
   });
   return { store, answering };
@@ -68,6 +70,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const connections = new ConnectionRegistry({
     maxConnections: config.maxConnections,
     maxClientMemory: config.maxClientMemory,
+    idleTimeoutMs: config.idleTimeoutMs,
     onEvicted: (connection, totalBytes) =>
       logger.warn(
         {
@@ -106,10 +109,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     metrics,
     onInternalError: (err) => logger.error({ err, transport: 'http' }, 'request failed'),
   });
-  http = new HttpGateway(rest, ws);
+  http = new HttpGateway(rest, ws, config.maxLineBytes);
   await awaitStore(answering, config.storeTimeoutMs);
+  const openFiles = new OpenFiles(logger);
+  openFiles.watch(tcp);
+  openFiles.watch(http.server);
   const tcpPort = await listen(tcp, config.tcpPort, config.host);
   const httpPort = await listen(http.server, config.httpPort, config.host);
+  openFiles.checkStartup(config.maxConnections);
   logger.info({ host: config.host, tcpPort, httpPort, store: config.store }, 'listening');
 
   let draining: Promise<void> | null = null;
@@ -130,6 +137,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     clearTimeout(timer);
     http?.closeAll();
     ws.close();
+    connections.close();
     await closed;
     await hooks.close();
     await store.close();

@@ -16,7 +16,7 @@ import { type Deadlined, DeadlineQueue } from './deadline-queue.js';
 import { DEFAULT_CACHE_BYTES, DEFAULT_CACHE_NAMES, NameCache } from './name-cache.js';
 import { isReplyError, RedisConnection } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
-import { parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
+import { describeRedisTarget, parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
 import { WRITE_SCRIPT_SHA, WriteResult } from './redis-write-script.js';
 import type { MaybePromise, Store } from './store.js';
 import type { StoreObserver } from './store-observer.js';
@@ -40,6 +40,19 @@ export interface RedisStoreOptions {
 const Kind = { Get: 0, Has: 1, Put: 2 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 type Result = string | boolean | undefined;
+
+/**
+ * Redis error codes (the first word of an error reply) of a server that
+ * refuses writes for its own reasons: maxmemory reached, a replica, a failed
+ * snapshot that stops writes, too few replicas.
+ */
+const WRITE_REFUSALS = new Set(['OOM', 'READONLY', 'MISCONF', 'NOREPLICAS', 'NOTENOUGHREPLICAS']);
+
+/** The code of a Redis error reply: its first word, by Redis's convention (`OOM command not allowed ...`). */
+function replyCode(err: Error): string {
+  const space = err.message.indexOf(' ');
+  return space === -1 ? err.message : err.message.slice(0, space);
+}
 
 /** ioredis's words for "this command was never written" (the connection was not ready). */
 const NOT_SENT = /isn't writeable|enableOfflineQueue options is false|isn't ready/;
@@ -96,8 +109,10 @@ export class RedisStore implements Store {
   /** Lost in flight, to be re-sent first on the next connection (standalone and Sentinel only). */
   private toResend: Operation[] = [];
   private closed = false;
+  private readonly observer: StoreObserver | undefined;
 
   constructor(options: RedisStoreOptions) {
+    this.observer = options.observer;
     this.target = parseRedisUrl(options.url);
     this.timeoutMs = options.timeoutMs;
     this.tokenTtlMs = 2 * options.timeoutMs + 1000;
@@ -252,7 +267,11 @@ export class RedisStore implements Store {
     if (op.settled) return;
     if (isReplyError(err)) {
       // Redis answered with an error: the command ran (or not) and is not retried.
-      if (err.message.startsWith('NOSCRIPT')) this.connection.reloadScript();
+      const code = replyCode(err);
+      if (code === 'NOSCRIPT') this.connection.reloadScript();
+      else if (WRITE_REFUSALS.has(code)) {
+        this.observer?.refused?.({ target: describeRedisTarget(this.target), code, cause: err });
+      }
       op.fail(err);
       return;
     }

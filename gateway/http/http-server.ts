@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { WsChannel } from '../ws/ws-channel.js';
+import { declaredLength } from './read-body.js';
 
 export const WS_PATH = '/ws';
 
@@ -37,7 +38,7 @@ export class HttpGateway {
   private settledWaiter: (() => void) | null = null;
   private settleTimer: NodeJS.Timeout | undefined;
 
-  constructor(app: AnyHono, ws: WsChannel) {
+  constructor(app: AnyHono, ws: WsChannel, maxBodyBytes: number) {
     this.server = createAdaptorServer({
       fetch: app.fetch,
       serverOptions: { ...HTTP_TIMEOUTS },
@@ -49,6 +50,11 @@ export class HttpGateway {
       this.fresh.delete(req.socket);
       res.on('close', this.requestClosed);
       if (this.draining) res.setHeader('Connection', 'close');
+    });
+    // `Expect: 100-continue`: a body declared over the limit gets its 413 at once, never an invitation to send it.
+    this.server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (!((declaredLength(req) ?? 0) > maxBodyBytes)) res.writeContinue();
+      this.server.emit('request', req, res);
     });
     this.server.on('connection', (socket: net.Socket) => {
       this.sockets++;

@@ -122,6 +122,12 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
       drain: () => session.drain(),
       destroy: () => socket.destroy(),
       memory: 0,
+      lastInput: 0,
+      quiet: () => session.isIdle && peer.written,
+      closeIdle: () => {
+        logger.debug({ transport: Transport.Tcp, remoteAddress: peer.client.remoteAddress }, 'idle: closing');
+        session.drain();
+      },
     };
     if (!connections.add(connection)) {
       socket.end('ERROR too many connections (see --max-connections)\r\n');
@@ -130,7 +136,10 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
       return;
     }
     peer.connection = connection;
-    socket.on('data', (chunk: Buffer) => session.receive(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      connection.lastInput = connections.now;
+      session.receive(chunk);
+    });
     socket.on('end', () => session.endOfInput());
     socket.on('error', (err) => logger.debug({ err: err.message, transport: 'tcp' }, 'connection error'));
     socket.on('close', () => {

@@ -167,6 +167,12 @@ export class WsChannel {
       },
       destroy: () => ws.terminate(),
       memory: 0,
+      lastInput: 0,
+      quiet: () => session.isIdle && peer.written,
+      closeIdle: () => {
+        logger.debug({ transport: Transport.Ws, remoteAddress: peer.client.remoteAddress }, 'idle: closing');
+        session.drain();
+      },
     };
     ws.on('error', (err) => logger.debug({ err: err.message, transport: Transport.Ws }, 'connection error'));
     if (!connections.add(connection)) {
@@ -181,6 +187,7 @@ export class WsChannel {
       live.alive = true;
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      connection.lastInput = connections.now;
       if (isBinary) session.refuse('binary messages are not supported');
       else session.receiveMessage(data);
     });

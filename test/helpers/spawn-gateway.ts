@@ -21,12 +21,14 @@ export interface SpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
   readonly nodeArgs?: readonly string[];
+  /** Another build of the gateway to run (a bench comparing two builds); default: this checkout's. */
+  readonly bin?: string;
 }
 
 export async function spawnGateway(args: readonly string[] = [], options: SpawnOptions = {}): Promise<SpawnedGateway> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), gatewayBin(), '--tcp-port', '0', '--http-port', '0', ...args],
+    [...(options.nodeArgs ?? []), options.bin ?? gatewayBin(), '--tcp-port', '0', '--http-port', '0', ...args],
     { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Record<string, unknown>[] = [];
