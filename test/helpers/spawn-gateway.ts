@@ -23,14 +23,26 @@ export interface SpawnOptions {
   readonly nodeArgs?: readonly string[];
   /** Another build of the gateway to run (a bench comparing two builds); default: this checkout's. */
   readonly bin?: string;
+  /** A command that runs node for it, e.g. `['prlimit', '--nofile=256']`. */
+  readonly wrap?: readonly string[];
 }
 
 export async function spawnGateway(args: readonly string[] = [], options: SpawnOptions = {}): Promise<SpawnedGateway> {
-  const child = spawn(
+  const command = [
+    ...(options.wrap ?? []),
     process.execPath,
-    [...(options.nodeArgs ?? []), options.bin ?? gatewayBin(), '--tcp-port', '0', '--http-port', '0', ...args],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+    ...(options.nodeArgs ?? []),
+    options.bin ?? gatewayBin(),
+    '--tcp-port',
+    '0',
+    '--http-port',
+    '0',
+    ...args,
+  ];
+  const child = spawn(command[0] as string, command.slice(1), {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
