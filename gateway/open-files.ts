@@ -13,6 +13,8 @@ import type { Logger } from './logger.js';
 
 /** Descriptors beside client connections: REST keep-alives, the store, hooks, logs. */
 export const FD_HEADROOM = 128;
+/** Descriptors the count may miss (opened after startup by the runtime, the store, hooks). */
+const COUNT_SLACK = 16;
 const LOG_EVERY_MS = 1000;
 
 /** The soft open-file limit from /proc/self/limits, or null where it cannot be read. */
@@ -72,7 +74,7 @@ export class OpenFiles {
     server.on('connection', (socket: Socket) => {
       this.sockets++;
       socket.once('close', this.socketClosed);
-      if (this.limit !== null && this.base + this.sockets >= this.limit) this.refusing();
+      if (this.limit !== null && this.base + this.sockets + COUNT_SLACK >= this.limit) this.refusing();
     });
     server.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EMFILE' || err.code === 'ENFILE') this.refusing(err.code);
@@ -87,7 +89,7 @@ export class OpenFiles {
     this.lastLog = now;
     this.logger.warn(
       { code, openFileLimit: this.limit, sockets: this.sockets },
-      'out of file descriptors: new connections are refused until some close (see the open-file limit)',
+      'at the open-file limit: new connections are refused until some close (raise the limit or lower --max-connections)',
     );
   }
 }

@@ -14,4 +14,5 @@ export function repoRoot(): string {
 }
 
 /** The built gateway; JNHP_GATEWAY_BIN runs the tests against another build (an earlier one, to compare). */
-export const gatewayBin = (): string => process.env.JNHP_GATEWAY_BIN || path.join(repoRoot(), 'dist', 'gateway', 'main.js');
+export const gatewayBin = (): string =>
+  process.env.JNHP_GATEWAY_BIN || path.join(repoRoot(), 'dist', 'gateway', 'main.js');
