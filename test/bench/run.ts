@@ -1,6 +1,7 @@
 // npm run bench: every benchmark, one after another, printed as a table.
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
+import { attackBench } from './attack-bench.js';
 import { clusterBench } from './cluster-bench.js';
 import { httpBench } from './http-bench.js';
 import { redisBench } from './redis-bench.js';
@@ -23,6 +24,8 @@ for (const line of await tcpBench(settings)) console.log(line);
 for (const line of await httpBench(settings)) console.log(line);
 // Validation hooks: STOREs per second through each kind, and GET latency beside a slow hook.
 for (const line of await validatorBench(settings)) console.log(line);
+// SPEC section 7 under attack: memory growth and control clients' p99 (TCP, WebSocket, REST), loaded beside unloaded.
+if (process.env.BENCH_ATTACKS !== '0') for (const line of await attackBench()) console.log(line);
 // Redis store: 1 and 3 gateways on one test-started redis-server, beside redis-benchmark on it.
 for (const line of await redisBench(settings)) console.log(line);
 // The compose topology as local processes: TCP GET through HAProxy to 1, 2 and 3 gateways ("cpu server": all of them, HAProxy and Redis).
