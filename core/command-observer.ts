@@ -16,6 +16,10 @@ export const Outcome = {
   Ok: 'ok',
   Invalid: 'invalid',
   Error: 'error',
+  /** The client's user may not run it (SPEC section 8). */
+  Denied: 'denied',
+  /** Past --store-rate (SPEC section 10). */
+  RateLimited: 'rate_limited',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 

@@ -11,6 +11,10 @@ export const ErrorCode = {
   StorageUnavailable: 'storage_unavailable',
   ValidatorOverloaded: 'validator_overloaded',
   TooManyConnections: 'too_many_connections',
+  /** The client's user may not run this command on this name (SPEC section 8). */
+  Forbidden: 'forbidden',
+  /** Past --store-rate (SPEC section 10). */
+  RateLimited: 'rate_limited',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

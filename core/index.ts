@@ -1,5 +1,12 @@
 // The public surface of the core: what transports, clients and tools import.
 
+export { AccessControl, EVERYONE, permissionDenied, rateLimited } from './access/access-control.js';
+export { Acl, AclUser, Permission } from './access/acl.js';
+export { Identity, MAX_AUTH_FAILURES } from './access/identity.js';
+export { NamePattern } from './access/name-pattern.js';
+export { AclParseError, parseAcl } from './access/parse-acl.js';
+export { RateLimiter } from './access/rate-limiter.js';
+export { hashToken, newToken } from './access/token.js';
 export type { CommandObserver } from './command-observer.js';
 export { Outcome } from './command-observer.js';
 export { Engine, type StoreOutcome } from './engine.js';

@@ -7,11 +7,15 @@
 // store operations may overlap (the store applies them in order), while a
 // multi-step STORE (check, validate, set) holds back every later line.
 
+import { AccessControl, permissionDenied, rateLimited } from './access/access-control.js';
+import { Permission } from './access/acl.js';
+import { Identity } from './access/identity.js';
 import { type CommandObserver, Outcome } from './command-observer.js';
 import type { Engine, StoreOutcome } from './engine.js';
 import { ErrorCode, toJnhpError } from './errors.js';
+import type { Name } from './name.js';
 import { Op } from './protocol/command.js';
-import { formatError, formatExists, formatGet, formatStore, Reply } from './protocol/format-reply.js';
+import { formatAuth, formatError, formatExists, formatGet, formatStore, Reply } from './protocol/format-reply.js';
 import { LineSplitter, Next } from './protocol/line-splitter.js';
 import { ParseScratch, parseCommand } from './protocol/parse-command.js';
 import type { MaybePromise } from './store/store.js';
@@ -46,6 +50,10 @@ export interface SessionOptions {
   /** Called when a session hits an unexpected (non-protocol) error. */
   readonly onInternalError?: (err: unknown) => void;
   readonly observer?: CommandObserver;
+  /** The ACL and the --store-rate limiter; none: every client may do everything. */
+  readonly access?: AccessControl;
+  /** The user the transport already authenticated (a WebSocket bearer token), if any. */
+  readonly user?: string;
 }
 
 /** How one kind of result becomes a reply line and an outcome. */
@@ -100,6 +108,14 @@ export class LineSession {
   private readonly observer: CommandObserver | undefined;
   /** Error replies for input the transport refused, each in its place among the lines. */
   private refusals: Refusal[] = [];
+  private readonly access: AccessControl;
+  private readonly identity: Identity;
+  /** The identity while an ACL is in force, else null: without one the hot path checks nothing. */
+  private readonly checked: Identity | null;
+  /** Who asks, as the validators see it: the peer's, with the user changed by AUTH. */
+  private client: ClientInfo;
+  /** The reply past --store-rate; empty without a limit. */
+  private readonly rateLimitedReply: string;
   private pending: Slot[] = [];
   /** The slot of a multi-step STORE that later lines must wait for. */
   private barrier: Slot | null = null;
@@ -124,6 +140,12 @@ export class LineSession {
     this.lineTooLong = formatError({
       reason: `line longer than ${options.maxLineBytes} bytes (see --max-line-bytes)`,
     });
+    this.access = options.access ?? new AccessControl(null);
+    this.identity = new Identity(this.access, options.user);
+    this.checked = this.access.hasAcl ? this.identity : null;
+    this.client = peer.client;
+    const limiter = this.access.limiter;
+    this.rateLimitedReply = limiter === null ? '' : formatError(rateLimited(limiter.rate));
   }
 
   /** Feeds bytes read from the client; runs what it can at once. */
@@ -277,9 +299,14 @@ export class LineSession {
     const command = parseCommand(buf, start, end, this.scratch);
     if (command === null) return;
     try {
+      const checked = this.checked;
       switch (command.op) {
         case Op.Get: {
           // The hottest path, spelt out: a synchronous GET calls nothing generic.
+          if (checked !== null && !checked.may(Permission.Read, command.name)) {
+            this.deny(Op.Get, Permission.Read, command.name);
+            return;
+          }
           const value = this.engine.get(command.name);
           if (value instanceof Promise) {
             this.later(GET, value, false);
@@ -293,14 +320,26 @@ export class LineSession {
           return;
         }
         case Op.Exists:
+          if (checked !== null && !checked.may(Permission.Read, command.name)) {
+            this.deny(Op.Exists, Permission.Read, command.name);
+            return;
+          }
           this.answer(EXISTS, this.engine.exists(command.name), false);
           return;
         case Op.Store:
-          this.answer(
-            STORE,
-            this.engine.store(command.name, command.value, this.peer.client),
-            this.engine.storeIsMultiStep,
-          );
+          if (checked !== null && !checked.may(Permission.Write, command.name)) {
+            this.deny(Op.Store, Permission.Write, command.name);
+            return;
+          }
+          if (this.rateLimitedReply !== '' && this.access.limitStore(this.client.user, this.client.remoteAddress) > 0) {
+            this.reply(this.rateLimitedReply);
+            this.observe(Op.Store, Outcome.RateLimited, null);
+            return;
+          }
+          this.answer(STORE, this.engine.store(command.name, command.value, this.client), this.engine.storeIsMultiStep);
+          return;
+        case Op.Auth:
+          this.authenticate(command.token);
           return;
         case Op.Ping:
           this.reply(Reply.Pong);
@@ -320,6 +359,27 @@ export class LineSession {
       this.reply(this.errorReply(err));
       this.observe(command.op, Outcome.Error, null);
     }
+  }
+
+  /** `ERROR permission denied ...` in the command's place; nothing runs. */
+  private deny(op: Op, permission: Permission, name: Name): void {
+    this.reply(formatError(permissionDenied(this.identity.shownName, permission, name)));
+    this.observe(op, Outcome.Denied, null);
+  }
+
+  private authenticate(token: string): void {
+    const identity = this.identity;
+    const ok = identity.authenticate(token);
+    this.reply(formatAuth(ok));
+    if (ok) {
+      const { transport, remoteAddress } = this.peer.client;
+      this.client = { transport, remoteAddress, user: identity.name };
+      this.observe(Op.Auth, Outcome.Ok, null);
+      return;
+    }
+    this.observe(Op.Auth, Outcome.Refused, null);
+    // After too many failures the connection ends: guessing tokens costs a new connection per 10 guesses.
+    if (identity.exhausted) this.closing = true;
   }
 
   private answer<T>(answer: Answer<T>, result: MaybePromise<T>, isBarrier: boolean): void {

@@ -34,6 +34,11 @@ export interface Config {
   readonly drainTimeoutMs: number;
   readonly maxClientMemory: number;
   readonly idleTimeoutMs: number;
+  /** '' when none: every client is `default` with every permission. */
+  readonly aclFile: string;
+  readonly allowedOrigins: readonly string[];
+  readonly storeRate: number;
+  readonly maxConnectionsPerAddress: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -102,6 +107,22 @@ const list =
       .split(separator)
       .map((s) => s.trim())
       .filter((s) => s !== '');
+
+/** Origins as browsers send them (`scheme://host[:port]`, lower case), or `*`. */
+const origins: Parse<string[]> = (raw, flag) =>
+  list(/,/)(raw, flag).map((origin) => {
+    if (origin === '*') return origin;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(`--${flag}: '${origin}' is not an origin such as https://app.example.com`);
+    }
+    if (url.origin === 'null' || url.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+      throw new ConfigError(`--${flag}: '${origin}' is not an origin such as https://app.example.com`);
+    }
+    return url.origin;
+  });
 
 const port = integer(0, 65535);
 const millis = integer(1, 24 * 3600 * 1000);
@@ -212,6 +233,30 @@ const OPTIONS = {
     parse: integer(0, 7 * 24 * 3600 * 1000),
     help: 'close a TCP or WebSocket client idle this long (0: never)',
   },
+  'acl-file': {
+    env: 'JNHP_ACL_FILE',
+    fallback: '',
+    parse: (raw) => raw,
+    help: 'users, token hashes and name patterns (see docs/security.md); none: everyone may do everything',
+  },
+  'allowed-origins': {
+    env: 'JNHP_ALLOWED_ORIGINS',
+    fallback: '',
+    parse: origins,
+    help: "web origins besides the gateway's own that may use REST and /ws (comma-separated; *: all)",
+  },
+  'store-rate': {
+    env: 'JNHP_STORE_RATE',
+    fallback: '0',
+    parse: integer(0, 1_000_000),
+    help: 'STOREs per second per user (per address for default), in bursts of as many; 0: no limit',
+  },
+  'max-connections-per-address': {
+    env: 'JNHP_MAX_CONNECTIONS_PER_ADDRESS',
+    fallback: '0',
+    parse: integer(0, 10000000),
+    help: 'open TCP and WebSocket connections from one client address; 0: no limit',
+  },
   'log-level': { env: 'LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS), help: LOG_LEVELS.join(', ') },
 } as const satisfies Record<string, Option<unknown>>;
 
@@ -220,11 +265,16 @@ type Flag = keyof typeof OPTIONS;
 export function usage(): string {
   const rows = Object.entries(OPTIONS).map(([flag, o]) => {
     const shown = o.fallback === '' ? '' : ` (default ${o.fallback})`;
-    return `  --${flag.padEnd(22)} ${o.env.padEnd(27)} ${o.help}${shown}`;
+    return `  --${flag.padEnd(29)} ${o.env.padEnd(33)} ${o.help}${shown}`;
   });
-  return ['Usage: jnhp-gateway [options]', '', `  ${'flag'.padEnd(24)} ${'env'.padEnd(27)}`, ...rows, '  --help'].join(
-    '\n',
-  );
+  return [
+    'Usage: jnhp-gateway [options]',
+    '       jnhp-gateway token',
+    '',
+    `  ${'flag'.padEnd(31)} ${'env'.padEnd(33)}`,
+    ...rows,
+    '  --help',
+  ].join('\n');
 }
 
 /** Reads the configuration; throws ConfigError on anything it cannot use. */
@@ -270,6 +320,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     drainTimeoutMs: get('drain-timeout-ms'),
     maxClientMemory: get('max-client-memory'),
     idleTimeoutMs: get('idle-timeout-ms'),
+    aclFile: get('acl-file'),
+    allowedOrigins: get('allowed-origins'),
+    storeRate: get('store-rate'),
+    maxConnectionsPerAddress: get('max-connections-per-address'),
     logLevel: get('log-level'),
   };
 }

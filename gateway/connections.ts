@@ -1,6 +1,6 @@
 // Every open client connection, TCP and WebSocket together: enforces
-// --max-connections, --max-client-memory and --idle-timeout-ms, and lets
-// shutdown drain them all.
+// --max-connections, --max-connections-per-address, --max-client-memory and
+// --idle-timeout-ms, and lets shutdown drain them all.
 
 import type { Transport } from '../core/validation/validation.js';
 
@@ -24,6 +24,8 @@ export interface Connection {
 export interface ConnectionLimits {
   /** --max-connections */
   readonly maxConnections: number;
+  /** --max-connections-per-address (0: no cap per address). */
+  readonly maxConnectionsPerAddress?: number;
   /** --max-client-memory: bytes all connections together may hold. */
   readonly maxClientMemory: number;
   /** Told about each connection closed for holding the most when the total passed the budget. */
@@ -32,9 +34,15 @@ export interface ConnectionLimits {
   readonly idleTimeoutMs?: number;
 }
 
+const OVER_MAX = 'too many connections (see --max-connections)';
+const OVER_MAX_PER_ADDRESS = 'too many connections from one address (see --max-connections-per-address)';
+
 export class ConnectionRegistry {
   readonly max: number;
+  readonly maxPerAddress: number;
   private readonly open = new Set<Connection>();
+  /** Open connections per client address, when they are capped. */
+  private readonly byAddress = new Map<string, number>();
   private emptied: (() => void) | null = null;
   /** Sum of every open connection's `memory`. */
   private held = 0;
@@ -45,6 +53,7 @@ export class ConnectionRegistry {
 
   constructor(private readonly limits: ConnectionLimits) {
     this.max = limits.maxConnections;
+    this.maxPerAddress = limits.maxConnectionsPerAddress ?? 0;
     const idleMs = limits.idleTimeoutMs ?? 0;
     if (idleMs > 0) {
       // Closed between idleMs and idleMs plus one sweep.
@@ -68,18 +77,28 @@ export class ConnectionRegistry {
     return this.held;
   }
 
-  /** Registers `connection`, or returns false when the cap is reached. */
-  add(connection: Connection): boolean {
-    if (this.open.size >= this.max) return false;
+  /** Registers `connection`; when a cap is reached, returns why not (the reason of an `ERROR`). */
+  add(connection: Connection): string | null {
+    if (this.open.size >= this.max) return OVER_MAX;
+    if (this.maxPerAddress > 0) {
+      const count = this.byAddress.get(connection.remoteAddress) ?? 0;
+      if (count >= this.maxPerAddress) return OVER_MAX_PER_ADDRESS;
+      this.byAddress.set(connection.remoteAddress, count + 1);
+    }
     this.open.add(connection);
     connection.lastInput = this.now;
     this.held += connection.memory;
-    return true;
+    return null;
   }
 
   delete(connection: Connection): void {
     if (!this.open.delete(connection)) return;
     this.held -= connection.memory;
+    if (this.maxPerAddress > 0) {
+      const count = (this.byAddress.get(connection.remoteAddress) ?? 1) - 1;
+      if (count === 0) this.byAddress.delete(connection.remoteAddress);
+      else this.byAddress.set(connection.remoteAddress, count);
+    }
     if (this.open.size === 0) this.emptied?.();
   }
 

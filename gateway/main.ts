@@ -1,15 +1,33 @@
 #!/usr/bin/env node
 // The jnhp-gateway command: configuration, logging, signals.
 
+import { hashToken, newToken } from '../core/access/token.js';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './start-gateway.js';
 
 const EXIT_USAGE = 2;
 
+/** `jnhp-gateway token`: a new token, and the part of an ACL line that lets it in. */
+function printToken(): void {
+  const token = newToken();
+  const hash = `#${hashToken(token)}`;
+  process.stdout.write(
+    `token: ${token}\nacl:   ${hash}\n\nan ACL line for it: user NAME on ${hash} ~PATTERN +read +write\n`,
+  );
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  if (argv[0] === 'token') {
+    if (argv.length > 1) {
+      process.stderr.write('jnhp-gateway: token takes no arguments (see --help)\n');
+      process.exit(EXIT_USAGE);
+    }
+    printToken();
     return;
   }
   let config: ReturnType<typeof parseConfig>;
@@ -45,6 +63,11 @@ async function main(argv: string[]): Promise<void> {
   // Before listening: a signal just after the `listening` line must drain, not kill.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Also before listening: SIGHUP's default action would end the process.
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'signal received: reloading');
+    gateway?.reload();
+  });
   try {
     gateway = await startGateway(config, logger);
   } catch (err) {

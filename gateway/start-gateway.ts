@@ -2,14 +2,18 @@
 // transport to them.
 
 import type { Server } from 'node:net';
+import { AccessControl } from '../core/access/access-control.js';
+import { RateLimiter } from '../core/access/rate-limiter.js';
 import { Engine } from '../core/engine.js';
 import { MemoryStore } from '../core/store/memory-store.js';
 import { RedisStore } from '../core/store/redis-store.js';
 import type { Store } from '../core/store/store.js';
 import type { ValidationObserver } from '../core/validation/validation-observer.js';
+import { loadAcl, reloadAcl } from './access-file.js';
 import type { Config } from './config.js';
 import { ConnectionRegistry } from './connections.js';
 import { HttpGateway } from './http/http-server.js';
+import { OriginPolicy } from './http/origin-policy.js';
 import { Readiness } from './http/readiness.js';
 import { createRestApp } from './http/rest-app.js';
 import { listen } from './listen.js';
@@ -27,7 +31,15 @@ export interface RunningGateway {
   readonly httpPort: number;
   /** Stops accepting, lets open commands finish (up to --drain-timeout-ms), then closes. */
   drain(): Promise<void>;
+  /** SIGHUP: reads again what may change without a restart (the ACL file); each part logs how it went. */
+  reload(): void;
 }
+
+/** Something reload() reads again; it logs its own outcome and never throws. */
+type Reloader = () => void;
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /** The store, and a promise that resolves the first time it answers. */
 function createStore(config: Config, logger: Logger): { store: Store; answering: Promise<void> } {
@@ -66,9 +78,17 @@ async function awaitStore(answering: Promise<void>, ms: number): Promise<void> {
 }
 
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  const reloaders: Reloader[] = [];
+  const access = new AccessControl(
+    config.aclFile === '' ? null : loadAcl(config.aclFile),
+    config.storeRate > 0 ? new RateLimiter(config.storeRate) : null,
+  );
+  if (config.aclFile !== '') reloaders.push(() => reloadAcl(config.aclFile, access, logger));
+  const origins = new OriginPolicy(config.allowedOrigins);
   const { store, answering } = createStore(config, logger);
   const connections = new ConnectionRegistry({
     maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     maxClientMemory: config.maxClientMemory,
     idleTimeoutMs: config.idleTimeoutMs,
     onEvicted: (connection, totalBytes) =>
@@ -93,13 +113,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const engine = new Engine(store, hooks.validation);
   const observer = metrics.commands;
   const readiness = new Readiness(store);
-  const tcp = createTcpServer(engine, { maxLineBytes: config.maxLineBytes, connections, logger, observer });
+  const tcp = createTcpServer(engine, { maxLineBytes: config.maxLineBytes, connections, logger, observer, access });
   const ws = new WsChannel(engine, {
     maxLineBytes: config.maxLineBytes,
     connections,
     logger,
     observer,
     pingIntervalMs: wsPingIntervalMs(),
+    access,
+    origins,
   });
   const rest = createRestApp({
     engine,
@@ -108,6 +130,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     notReady: () => readiness.notReady(),
     metrics,
     onInternalError: (err) => logger.error({ err, transport: 'http' }, 'request failed'),
+    access,
+    origins,
   });
   http = new HttpGateway(rest, ws, config.maxLineBytes);
   await awaitStore(answering, config.storeTimeoutMs);
@@ -118,6 +142,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const httpPort = await listen(http.server, config.httpPort, config.host);
   openFiles.checkStartup(config.maxConnections);
   logger.info({ host: config.host, tcpPort, httpPort, store: config.store }, 'listening');
+  if (config.aclFile === '' && !isLoopback(config.host)) {
+    logger.warn(
+      { host: config.host },
+      'listening beyond loopback without --acl-file: anyone who can connect may read and write every name (see docs/security.md)',
+    );
+  }
 
   let draining: Promise<void> | null = null;
   const drain = async (): Promise<void> => {
@@ -149,6 +179,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     drain: () => {
       draining ??= drain();
       return draining;
+    },
+    reload: () => {
+      for (const reload of reloaders) reload();
     },
   };
 }

@@ -19,6 +19,11 @@ export function formatExists(present: boolean): string {
   return present ? Reply.Present : Reply.No;
 }
 
+/** AUTH: `W00T!` authenticated, `RARGH!` unknown token or disabled user. */
+export function formatAuth(authenticated: boolean): string {
+  return authenticated ? Reply.Stored : Reply.No;
+}
+
 export function formatGet(value: string | undefined): string {
   return value === undefined ? Reply.Absent : value;
 }

@@ -23,7 +23,11 @@ const PING: Command = { op: Op.Ping };
 const QUIT: Command = { op: Op.Quit };
 const HTTP: Command = { op: Op.Http };
 
+/** HTTP methods other than GET (GET alone is a JNHP command). */
 const HTTP_METHODS = new Set(['post', 'put', 'head', 'delete', 'options', 'patch', 'connect', 'trace', 'pri']);
+const LONGEST_METHOD = 7;
+const COLON = 0x3a;
+const DASH = 0x2d;
 
 function invalid(code: ErrorCode, reason: string): Command {
   return { op: Op.Invalid, code, reason };
@@ -163,9 +167,35 @@ function parseBare(op: typeof Op.Ping | typeof Op.Quit, buf: Buffer, from: numbe
   return op === Op.Ping ? PING : QUIT;
 }
 
+function parseAuth(buf: Buffer, from: number, end: number): Command {
+  const tokenStart = skipBlanks(buf, from, end);
+  const tokenEnd = skipWord(buf, tokenStart, end);
+  if (tokenStart === end || skipBlanks(buf, tokenEnd, end) !== end) return wrongArguments(Op.Auth);
+  return { op: Op.Auth, token: buf.toString('latin1', tokenStart, tokenEnd) };
+}
+
+const isLetter = (c: number): boolean => (c | LOWER) >= 0x61 && (c | LOWER) <= 0x7a;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/** An HTTP header name (a letter, then ASCII letters, digits and `-`) and its `:`, as in `Host:`. */
+function isHeaderName(buf: Buffer, start: number, end: number): boolean {
+  if (!isLetter(buf[start] as number)) return false;
+  for (let i = start + 1; i < end; i++) {
+    const c = buf[i] as number;
+    if (c === COLON) return true;
+    if (!isLetter(c) && !isDigit(c) && c !== DASH) return false;
+  }
+  return false;
+}
+
+function isHttpMethod(buf: Buffer, start: number, end: number): boolean {
+  return end - start <= LONGEST_METHOD && HTTP_METHODS.has(buf.toString('latin1', start, end).toLowerCase());
+}
+
+/** A first word that is no command: HTTP (SPEC section 1 says exactly which) or an ERROR. */
 function parseUnknown(buf: Buffer, start: number, end: number): Command {
+  if (isHttpMethod(buf, start, end) || isHeaderName(buf, start, end)) return HTTP;
   const word = buf.toString('utf8', start, Math.min(end, start + 64));
-  if (HTTP_METHODS.has(word.toLowerCase()) || word.endsWith(':')) return HTTP;
   const shown = word.replace(/[^\x21-\x7e]/g, '?');
   return invalid(ErrorCode.UnknownCommand, `unknown command '${shown}'`);
 }
@@ -185,6 +215,7 @@ export function parseCommand(buf: Buffer, start: number, end: number, scratch?: 
     case 4:
       if (isWord(buf, wordStart, wordEnd, 'ping')) return parseBare(Op.Ping, buf, wordEnd, end);
       if (isWord(buf, wordStart, wordEnd, 'quit')) return parseBare(Op.Quit, buf, wordEnd, end);
+      if (isWord(buf, wordStart, wordEnd, 'auth')) return parseAuth(buf, wordEnd, end);
       break;
     case 5:
       if (isWord(buf, wordStart, wordEnd, 'store')) return parseStore(buf, wordEnd, end, scratch);

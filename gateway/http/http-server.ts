@@ -9,6 +9,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { WsChannel } from '../ws/ws-channel.js';
 import { declaredLength } from './read-body.js';
+import { refuseUpgrade } from './refuse-upgrade.js';
 
 export const WS_PATH = '/ws';
 
@@ -70,8 +71,8 @@ export class HttpGateway {
       this.fresh.delete(socket);
       this.sockets--;
       socket.on('error', () => {});
-      if (this.draining) return reject(socket, 503, 'Service Unavailable');
-      if (pathOf(req.url) !== WS_PATH) return reject(socket, 404, 'Not Found');
+      if (this.draining) return refuseUpgrade(socket, 503, 'Service Unavailable');
+      if (pathOf(req.url) !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
       ws.upgrade(req, socket, head);
     });
   }
@@ -131,9 +132,4 @@ function pathOf(url: string | undefined): string {
   const raw = url ?? '';
   const query = raw.indexOf('?');
   return query === -1 ? raw : raw.slice(0, query);
-}
-
-function reject(socket: Duplex, status: number, reason: string): void {
-  socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

@@ -12,6 +12,10 @@ export const HttpProblem = {
   NoSuchRoute: 'no_such_route',
   MethodNotAllowed: 'method_not_allowed',
   NotReady: 'not_ready',
+  /** No token, or one that names no enabled user (401). */
+  Unauthorized: 'unauthorized',
+  /** A request from an origin not allowed by --allowed-origins (SPEC section 9). */
+  OriginNotAllowed: 'origin_not_allowed',
 } as const;
 export type HttpProblem = (typeof HttpProblem)[keyof typeof HttpProblem];
 
@@ -32,6 +36,8 @@ const KINDS: Record<ProblemCode, ProblemKind> = {
   [ErrorCode.StorageUnavailable]: { status: 503, title: 'Storage unavailable' },
   [ErrorCode.ValidatorOverloaded]: { status: 503, title: 'Validators overloaded' },
   [ErrorCode.TooManyConnections]: { status: 503, title: 'Too many connections' },
+  [ErrorCode.Forbidden]: { status: 403, title: 'Forbidden' },
+  [ErrorCode.RateLimited]: { status: 429, title: 'Rate limit exceeded' },
   [ErrorCode.Internal]: { status: 500, title: 'Internal error' },
   [HttpProblem.NameExists]: { status: 409, title: 'Name exists' },
   [HttpProblem.Refused]: { status: 403, title: 'Refused by a validator' },
@@ -40,6 +46,8 @@ const KINDS: Record<ProblemCode, ProblemKind> = {
   [HttpProblem.NoSuchRoute]: { status: 404, title: 'Not found' },
   [HttpProblem.MethodNotAllowed]: { status: 405, title: 'Method not allowed' },
   [HttpProblem.NotReady]: { status: 503, title: 'Not ready' },
+  [HttpProblem.Unauthorized]: { status: 401, title: 'Unauthorized' },
+  [HttpProblem.OriginNotAllowed]: { status: 403, title: 'Origin not allowed' },
 };
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -3,8 +3,11 @@
 
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
+import { type AccessControl, EVERYONE, permissionDenied, rateLimited } from '../../core/access/access-control.js';
+import { type AclUser, Permission } from '../../core/access/acl.js';
 import { type CommandObserver, Outcome } from '../../core/command-observer.js';
 import type { Engine, StoreOutcome } from '../../core/engine.js';
 import { ErrorCode, JnhpError, toJnhpError } from '../../core/errors.js';
@@ -12,7 +15,9 @@ import { Name } from '../../core/name.js';
 import { Op } from '../../core/protocol/command.js';
 import { nameProblem, valueProblem } from '../../core/protocol/limits.js';
 import type { MaybePromise } from '../../core/store/store.js';
-import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
+import { type ClientInfo, Transport } from '../../core/validation/validation.js';
+import { ASK_FOR_TOKEN, BAD_TOKEN, bearerToken, ConnectionTokens } from './bearer.js';
+import { OriginPolicy } from './origin-policy.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
 import { readBody, TOO_LARGE } from './read-body.js';
 
@@ -24,6 +29,10 @@ export interface RestOptions {
   readonly notReady: () => Promise<string | null>;
   readonly metrics: { readonly contentType: string; render(): Promise<string> };
   readonly onInternalError: (err: unknown) => void;
+  /** The ACL and --store-rate; without it everyone may do everything. */
+  readonly access?: AccessControl;
+  /** Which browser origins get CORS answers; without it only the gateway's own. */
+  readonly origins?: OriginPolicy;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -33,6 +42,9 @@ const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const PROBLEM = { 'Content-Type': PROBLEM_CONTENT_TYPE };
 const ALLOWED = 'GET, HEAD, PUT';
+const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type';
+/** How long a browser may keep a preflight's answer, in seconds. */
+const CORS_MAX_AGE = '600';
 /** A JSON string may hold `\ud800`, which no UTF-8 byte sequence encodes. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
@@ -70,8 +82,10 @@ function rawHeader(raw: readonly string[], field: string): string | undefined {
 /** Who asks, for validators; the address is looked up only if one asks for it. */
 class HttpClient implements ClientInfo {
   readonly transport = Transport.Http;
-  readonly user = DEFAULT_USER;
-  constructor(private readonly incoming: IncomingMessage) {}
+  constructor(
+    private readonly incoming: IncomingMessage,
+    readonly user: string,
+  ) {}
   get remoteAddress(): string {
     return this.incoming.socket.remoteAddress ?? '';
   }
@@ -97,8 +111,36 @@ function bodyValue(body: Buffer, contentType: string | undefined): string | Prob
   return wrong === null ? value : problem(ErrorCode.BadValue, wrong);
 }
 
+/** CORS answer headers for an allowed `origin` (hono's `cors` middleware would build a Headers object for every request, Origin or not). */
+function allowOrigin(response: Response, origin: string): Response {
+  const headers = response.headers;
+  headers.set('Access-Control-Allow-Origin', origin);
+  headers.set('Access-Control-Expose-Headers', 'Location');
+  headers.append('Vary', 'Origin');
+  return response;
+}
+
+function preflight(origin: string): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Methods': ALLOWED,
+      'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS,
+      'Access-Control-Max-Age': CORS_MAX_AGE,
+      Vary: 'Origin',
+    },
+  });
+}
+
+const isSecure = (incoming: IncomingMessage): boolean => (incoming.socket as TLSSocket).encrypted === true;
+
 export function createRestApp(options: RestOptions): Hono<Env> {
   const { engine, observer, maxLineBytes } = options;
+  const rules = options.access ?? null;
+  /** Null without an ACL file: then nothing needs checking. */
+  const access = rules?.hasAcl === true ? rules : null;
+  const tokens = access === null ? null : new ConnectionTokens(access);
   const app = new Hono<Env>();
 
   const observe = (op: Op, outcome: Outcome, seconds: number | null): void =>
@@ -159,6 +201,41 @@ export function createRestApp(options: RestOptions): Hono<Env> {
       },
     );
 
+  /** A refusal that ends the connection: a PUT's body is never read after it. */
+  const refuse = (method: string, p: Problem, headers: Record<string, string> = PROBLEM): Response =>
+    respond(p, method === 'PUT' ? { ...headers, Connection: 'close' } : headers);
+
+  /**
+   * The user a request acts as, or its refusal: no token and `default` may
+   * not do it is 401 asking for one, a bad token 401, a user who may not 403.
+   */
+  const authorize = (incoming: IncomingMessage, method: string, op: Op, name: Name): AclUser | Response => {
+    if (access === null || tokens === null) return EVERYONE;
+    const raw = incoming.rawHeaders;
+    const permission = op === Op.Store ? Permission.Write : Permission.Read;
+    const header = rawHeader(raw, 'authorization');
+    if (header === undefined) {
+      const user = access.anonymous();
+      if (user?.may(permission, name)) return user;
+      observe(op, Outcome.Denied, null);
+      const detail = 'a token is needed: Authorization: Bearer <token>';
+      return refuse(method, problem(HttpProblem.Unauthorized, detail), {
+        ...PROBLEM,
+        'WWW-Authenticate': ASK_FOR_TOKEN,
+      });
+    }
+    const token = bearerToken(header);
+    const user = token === null ? null : tokens.authenticate(incoming.socket, token);
+    if (user === null) {
+      observe(Op.Auth, Outcome.Refused, null);
+      const detail = 'the token names no enabled user';
+      return refuse(method, problem(HttpProblem.Unauthorized, detail), { ...PROBLEM, 'WWW-Authenticate': BAD_TOKEN });
+    }
+    if (user.may(permission, name)) return user;
+    observe(op, Outcome.Denied, null);
+    return refuse(method, problemOf(permissionDenied(user.name, permission, name)));
+  };
+
   const STORE_PROBLEMS: Record<Exclude<StoreOutcome, 'stored'>, ProblemCode> = {
     exists: HttpProblem.NameExists,
     refused: HttpProblem.Refused,
@@ -170,7 +247,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     failed: 'a validator failed or timed out',
   };
 
-  const put = async (c: Context<Env>, name: Name): Promise<Response> => {
+  const put = async (c: Context<Env>, name: Name, user: string): Promise<Response> => {
     let body: Buffer | typeof TOO_LARGE;
     try {
       body = await readBody(c.env.incoming, maxLineBytes);
@@ -185,7 +262,15 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     }
     const value = bodyValue(body, rawHeader(c.env.incoming.rawHeaders, 'content-type'));
     if (typeof value !== 'string') return invalid(value);
-    const client = new HttpClient(c.env.incoming);
+    const client = new HttpClient(c.env.incoming, user);
+    const limiter = rules?.limiter ?? null;
+    if (limiter !== null) {
+      const wait = (rules as AccessControl).limitStore(user, client.remoteAddress);
+      if (wait > 0) {
+        observe(Op.Store, Outcome.RateLimited, null);
+        return respond(problemOf(rateLimited(limiter.rate)), { ...PROBLEM, 'Retry-After': String(wait) });
+      }
+    }
     return run(
       Op.Store,
       () => engine.store(name, value, client),
@@ -199,16 +284,41 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     );
   };
 
-  // One handler for every method: a single match keeps hono on its fast path.
-  app.all('/keys/*', (c) => {
-    const method = c.req.method;
+  const keys = (c: Context<Env>, method: string): MaybePromise<Response> => {
     if (method !== 'GET' && method !== 'HEAD' && method !== 'PUT') {
       return respond(problem(HttpProblem.MethodNotAllowed, `allowed: ${ALLOWED}`), { ...PROBLEM, Allow: ALLOWED });
     }
     const name = keyName(c.req.url);
     if (!(name instanceof Name)) return invalid(name);
-    if (method === 'GET') return get(c, name);
-    return method === 'PUT' ? put(c, name) : head(name);
+    const op = method === 'GET' ? Op.Get : method === 'PUT' ? Op.Store : Op.Exists;
+    const user = authorize(c.env.incoming, method, op, name);
+    if (user instanceof Response) return user;
+    if (op === Op.Get) return get(c, name);
+    return op === Op.Store ? put(c, name, user.name) : head(name);
+  };
+
+  const origins = options.origins ?? new OriginPolicy([]);
+  // One handler for every method: a single match keeps hono on its fast path.
+  app.all('/keys/*', (c): MaybePromise<Response> => {
+    const method = c.req.method;
+    const raw = c.env.incoming.rawHeaders;
+    const origin = rawHeader(raw, 'origin');
+    if (origin === undefined) return keys(c, method);
+    // A browser: CORS (SPEC section 9).
+    const allowed = origins.allows(origin, rawHeader(raw, 'host'), isSecure(c.env.incoming));
+    if (method === 'OPTIONS') {
+      if (allowed) return preflight(origin);
+      return respond(problem(HttpProblem.OriginNotAllowed, `origin ${origin} is not allowed (see --allowed-origins)`));
+    }
+    if (!allowed) {
+      if (method === 'PUT') {
+        const p = problem(HttpProblem.OriginNotAllowed, `origin ${origin} may not write (see --allowed-origins)`);
+        return refuse(method, p);
+      }
+      return keys(c, method);
+    }
+    const response = keys(c, method);
+    return response instanceof Promise ? response.then((r) => allowOrigin(r, origin)) : allowOrigin(response, origin);
   });
 
   app.get('/healthz', () => new Response('ok\n', { headers: TEXT }));

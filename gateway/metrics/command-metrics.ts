@@ -12,7 +12,7 @@ export const LATENCY_BOUNDS = [
 ] as const;
 
 export const TRANSPORTS = [Transport.Tcp, Transport.Ws, Transport.Http] as const;
-export const OPS = [Op.Get, Op.Exists, Op.Store, Op.Ping, Op.Quit, Op.Http, Op.Invalid] as const;
+export const OPS = [Op.Get, Op.Exists, Op.Store, Op.Ping, Op.Quit, Op.Http, Op.Invalid, Op.Auth] as const;
 export const OUTCOMES = [
   Outcome.Hit,
   Outcome.Miss,
@@ -25,6 +25,8 @@ export const OUTCOMES = [
   Outcome.Ok,
   Outcome.Invalid,
   Outcome.Error,
+  Outcome.Denied,
+  Outcome.RateLimited,
 ] as const;
 
 // Positions in the lists above, as switches: V8 compares the interned strings
@@ -56,6 +58,8 @@ export function opIndex(op: Op): number {
       return 5;
     case Op.Invalid:
       return 6;
+    case Op.Auth:
+      return 7;
   }
 }
 
@@ -83,6 +87,10 @@ export function outcomeIndex(outcome: Outcome): number {
       return 9;
     case Outcome.Error:
       return 10;
+    case Outcome.Denied:
+      return 11;
+    case Outcome.RateLimited:
+      return 12;
   }
 }
 

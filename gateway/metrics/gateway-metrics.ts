@@ -3,6 +3,8 @@
 // by hook and outcome, and the process defaults of prom-client.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { Outcome } from '../../core/command-observer.js';
+import { Op } from '../../core/protocol/command.js';
 import { type Transport, Transport as Transports } from '../../core/validation/validation.js';
 import type { HookOutcome, ValidationObserver } from '../../core/validation/validation-observer.js';
 import { CommandMetrics, LATENCY_BOUNDS } from './command-metrics.js';
@@ -30,6 +32,19 @@ export class GatewayMetrics implements ValidationObserver {
       collect() {
         this.reset();
         commands.forEachCount((transport, command, outcome, count) => this.inc({ transport, command, outcome }, count));
+      },
+    });
+    // A failed AUTH, a bad bearer token on REST or at a WebSocket upgrade: counted as AUTH refused.
+    new Counter({
+      name: 'jnhp_auth_failures_total',
+      help: 'Failed authentications (AUTH, bearer tokens), by transport',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        this.reset();
+        commands.forEachCount((transport, command, outcome, count) => {
+          if (command === Op.Auth && outcome === Outcome.Refused) this.inc({ transport }, count);
+        });
       },
     });
     this.registry.registerMetric(commandLatency(commands));

@@ -1,8 +1,10 @@
 // JNHP lines over raw TCP: adapts a net.Socket to a core LineSession.
 
 import net from 'node:net';
+import type { AccessControl } from '../../core/access/access-control.js';
 import type { CommandObserver } from '../../core/command-observer.js';
 import type { Engine } from '../../core/engine.js';
+import { formatError } from '../../core/protocol/format-reply.js';
 import type { Peer } from '../../core/session.js';
 import { LineSession } from '../../core/session.js';
 import type { ClientInfo } from '../../core/validation/validation.js';
@@ -25,6 +27,7 @@ export interface TcpServerOptions {
   readonly connections: ConnectionRegistry;
   readonly logger: Logger;
   readonly observer?: CommandObserver;
+  readonly access?: AccessControl;
 }
 
 class TcpPeer implements Peer {
@@ -113,6 +116,7 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
     const session = new LineSession(engine, peer, {
       maxLineBytes: options.maxLineBytes,
       observer: options.observer,
+      access: options.access,
       onInternalError: (err) => logger.error({ err, transport: 'tcp' }, 'command failed'),
     });
     peer.onWritable = () => session.writable();
@@ -129,8 +133,9 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
         session.drain();
       },
     };
-    if (!connections.add(connection)) {
-      socket.end('ERROR too many connections (see --max-connections)\r\n');
+    const refused = connections.add(connection);
+    if (refused !== null) {
+      socket.end(`${formatError({ reason: refused })}\r\n`);
       socket.on('error', () => {});
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       return;

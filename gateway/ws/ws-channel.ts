@@ -4,14 +4,21 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { CommandObserver } from '../../core/command-observer.js';
+import type { AccessControl } from '../../core/access/access-control.js';
+import { type CommandObserver, Outcome } from '../../core/command-observer.js';
 import type { Engine } from '../../core/engine.js';
+import { Op } from '../../core/protocol/command.js';
+import { formatError } from '../../core/protocol/format-reply.js';
 import { LineSession, type Peer } from '../../core/session.js';
 import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
 import type { Connection, ConnectionRegistry } from '../connections.js';
 import { HeldOutput } from '../held-output.js';
+import { BAD_TOKEN, bearerToken } from '../http/bearer.js';
+import { OriginPolicy } from '../http/origin-policy.js';
+import { refuseUpgrade } from '../http/refuse-upgrade.js';
 import type { Logger } from '../logger.js';
 import { FLUSH_AT, MAX_UNSENT_BYTES } from '../tcp/tcp-server.js';
 import { holdTextFrame } from './text-frame.js';
@@ -32,6 +39,10 @@ export interface WsChannelOptions {
   readonly logger: Logger;
   readonly observer?: CommandObserver;
   readonly pingIntervalMs?: number;
+  /** The ACL and --store-rate; without it everyone may do everything. */
+  readonly access?: AccessControl;
+  /** Which browser origins may open a socket; without it only the gateway's own. */
+  readonly origins?: OriginPolicy;
 }
 
 class WsPeer implements Peer {
@@ -50,9 +61,10 @@ class WsPeer implements Peer {
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     remoteAddress: string,
+    user: string,
     private readonly connections: ConnectionRegistry,
   ) {
-    this.client = { transport: Transport.Ws, remoteAddress, user: DEFAULT_USER };
+    this.client = { transport: Transport.Ws, remoteAddress, user };
     this.output = new HeldOutput(socket, () => this.progress());
   }
 
@@ -123,6 +135,7 @@ export class WsChannel {
   private readonly server: WebSocketServer;
   private readonly live = new Set<Live>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly origins: OriginPolicy;
 
   constructor(
     private readonly engine: Engine,
@@ -136,12 +149,36 @@ export class WsChannel {
       // The session answers invalid UTF-8 with ERROR, as on TCP.
       skipUTF8Validation: true,
     });
+    this.origins = options.origins ?? new OriginPolicy([]);
     this.heartbeat = setInterval(() => this.ping(), options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS).unref();
   }
 
-  /** Completes the WebSocket handshake of `request` and serves the socket. */
+  /**
+   * Completes the WebSocket handshake of `request` and serves the socket,
+   * unless a browser page of another origin opens it (403, so that it cannot
+   * use a visitor's browser to write) or it carries a bad bearer token (401).
+   */
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.server.handleUpgrade(request, socket, head, (ws) => this.serve(ws, socket, request));
+    const { origin, host, authorization } = request.headers;
+    const secure = (request.socket as TLSSocket).encrypted === true;
+    if (origin !== undefined && !this.origins.allows(origin, host, secure)) {
+      this.options.logger.debug({ origin, transport: Transport.Ws }, 'upgrade from an origin not allowed');
+      refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    let user: string | undefined;
+    const access = this.options.access;
+    if (authorization !== undefined && access?.hasAcl === true) {
+      const token = bearerToken(authorization);
+      const found = token === null ? null : access.authenticate(token);
+      if (found === null) {
+        this.options.observer?.observe(Transport.Ws, Op.Auth, Outcome.Refused, null);
+        refuseUpgrade(socket, 401, 'Unauthorized', `WWW-Authenticate: ${BAD_TOKEN}\r\n`);
+        return;
+      }
+      user = found.name;
+    }
+    this.server.handleUpgrade(request, socket, head, (ws) => this.serve(ws, socket, request, user));
   }
 
   /** Stops the heartbeat; open sockets are closed through the ConnectionRegistry. */
@@ -149,12 +186,14 @@ export class WsChannel {
     clearInterval(this.heartbeat);
   }
 
-  private serve(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
+  private serve(ws: WebSocket, socket: Duplex, request: IncomingMessage, user: string | undefined): void {
     const { connections, logger } = this.options;
-    const peer = new WsPeer(ws, socket, request.socket.remoteAddress ?? '', connections);
+    const peer = new WsPeer(ws, socket, request.socket.remoteAddress ?? '', user ?? DEFAULT_USER, connections);
     const session = new LineSession(this.engine, peer, {
       maxLineBytes: this.options.maxLineBytes,
       observer: this.options.observer,
+      access: this.options.access,
+      user,
       onInternalError: (err) => logger.error({ err, transport: Transport.Ws }, 'command failed'),
     });
     peer.onWritable = () => session.writable();
@@ -175,8 +214,9 @@ export class WsChannel {
       },
     };
     ws.on('error', (err) => logger.debug({ err: err.message, transport: Transport.Ws }, 'connection error'));
-    if (!connections.add(connection)) {
-      ws.send('ERROR too many connections (see --max-connections)');
+    const refused = connections.add(connection);
+    if (refused !== null) {
+      ws.send(formatError({ reason: refused }));
       ws.close(CloseCode.TryAgainLater);
       return;
     }

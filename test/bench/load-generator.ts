@@ -22,6 +22,8 @@ export interface LoadOptions {
   readonly expect?: (reply: Buffer, start: number, end: number) => boolean;
   /** Processes whose CPU use over the measured window is reported (the servers). */
   readonly watchPids?: readonly number[];
+  /** Lines each connection sends first (an AUTH), answered before its commands; their replies are not counted. */
+  readonly preamble?: { readonly bytes: Buffer; readonly replies: number };
 }
 
 export interface LoadResult {
@@ -54,6 +56,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const port = options.ports?.[conn % options.ports.length] ?? options.port;
         const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
         sockets.push(socket);
+        let skip = options.preamble?.replies ?? 0;
         const send = (count: number): void => {
           const now = performance.now();
           for (let i = 0; i < count; i++) sentAt[(head + inFlight + i) % depth] = now;
@@ -68,6 +71,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           let from = 0;
           let replies = 0;
           let nl = data.indexOf(10, from);
+          while (nl !== -1 && skip > 0) {
+            skip--;
+            from = nl + 1;
+            nl = data.indexOf(10, from);
+          }
           while (nl !== -1) {
             if (options.expect && !options.expect(data, from, nl - 1)) unexpected++;
             if (measuring) histogram.record((now - (sentAt[head] as number)) * 1000);
@@ -82,6 +90,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (!stopping && replies > 0) send(replies);
         });
         socket.once('connect', () => {
+          if (options.preamble !== undefined) socket.write(options.preamble.bytes);
           send(depth);
           resolve();
         });

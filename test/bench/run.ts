@@ -1,6 +1,7 @@
 // npm run bench: every benchmark, one after another, printed as a table.
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
+import { accessBench } from './access-bench.js';
 import { attackBench } from './attack-bench.js';
 import { clusterBench } from './cluster-bench.js';
 import { httpBench } from './http-bench.js';
@@ -22,6 +23,8 @@ console.log(
 for (const line of await tcpBench(settings)) console.log(line);
 // HTTP and WebSocket: one request in flight per connection (BENCH_DEPTH does not apply); every figure best of the rounds.
 for (const line of await httpBench(settings)) console.log(line);
+// Access control: TCP GET authenticated under an ACL of 1,000 users, REST GET with a bearer token, each beside no ACL.
+if (process.env.BENCH_ACCESS !== '0') for (const line of await accessBench(settings)) console.log(line);
 // Validation hooks: STOREs per second through each kind, and GET latency beside a slow hook.
 for (const line of await validatorBench(settings)) console.log(line);
 // SPEC section 7 under attack: memory growth and control clients' p99 (TCP, WebSocket, REST), loaded beside unloaded.

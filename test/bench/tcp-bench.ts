@@ -29,19 +29,20 @@ export function formatResult(label: string, r: LoadResult, ceiling?: LoadResult)
   return `${label.padEnd(44)} ${Math.round(r.opsPerSecond).toLocaleString('en-US').padStart(11)} ops/s  p50 ${String(r.p50Micros).padStart(6)} µs  p99 ${String(r.p99Micros).padStart(6)} µs  cpu server ${r.serverCores.toFixed(2)} client ${r.clientCores.toFixed(2)}${share}${bad}`;
 }
 
-/** Sends STOREs for key00000.. and waits for every reply. */
-export async function preload(port: number, count: number): Promise<void> {
+/** Sends STOREs for key00000.. (after `first`, an AUTH line) and waits for every reply. */
+export async function preload(port: number, count: number, first = ''): Promise<void> {
   const socket = net.connect({ port, host: '127.0.0.1' });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve).once('error', reject);
   });
-  let lines = '';
+  let lines = first;
   for (let i = 0; i < count; i++) lines += `STORE ${keyName(i)} ${VALUE}\r\n`;
+  const replies = first === '' ? count : count + 1;
   await new Promise<void>((resolve) => {
     let seen = 0;
     socket.on('data', (chunk: Buffer) => {
       for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, nl + 1)) seen++;
-      if (seen >= count) resolve();
+      if (seen >= replies) resolve();
     });
     socket.write(lines);
   });

@@ -21,6 +21,8 @@ function show(command: Command | null): Shown {
       return { op: command.op, name: command.name.text, value: command.value };
     case Op.Invalid:
       return { op: command.op, code: command.code, reason: command.reason };
+    case Op.Auth:
+      return { op: command.op, value: command.token };
     default:
       return { op: command.op };
   }
@@ -175,7 +177,10 @@ describe('parseCommand', () => {
       'OPTIONS * HTTP/1.1',
       'Host: x',
       'host: 127.0.0.1:8111',
+      'Host:x',
       'Content-Length: 12',
+      'X-Forwarded-For: 10.0.0.1',
+      'Sec-WebSocket-Key2: 1',
       'GET / HTTP/1.1',
       'get /index.html http/1.0',
       'POST',
@@ -183,6 +188,48 @@ describe('parseCommand', () => {
     ]) {
       expect(parse(line), line).toEqual({ op: Op.Http });
     }
+  });
+
+  it('takes other lines that end a word in a colon for commands, or for ERRORs', () => {
+    for (const line of ['12: x', '-: x', ':', 'a_b: x', 'Host x:', 'a.b: x', 'ÿost: x', 'GET x:', 'STORE a: b:']) {
+      expect(parse(line), line).not.toEqual({ op: Op.Http });
+    }
+    expect(errorCode('12:')).toBe(ErrorCode.UnknownCommand);
+    expect(parse('GET host:')).toEqual({ op: Op.Get, name: 'host:' });
+  });
+
+  it('answers binary garbage with ERROR, never taking it for HTTP', () => {
+    // Random bytes without ASCII letters, as in the report that found the old rule wrong.
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed >> 16;
+    };
+    for (let n = 0; n < 2000; n++) {
+      const bytes = Buffer.alloc(1 + (random() % 80));
+      for (let i = 0; i < bytes.length; i++) {
+        let b = random() & 0xff;
+        while ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a) b = random() & 0xff;
+        bytes[i] = b === 0x0a || b === 0x0d ? 0x3a : b;
+      }
+      const shown = parse(bytes);
+      expect(shown === null || shown.op === Op.Invalid, bytes.toString('hex')).toBe(true);
+    }
+  });
+
+  it('parses AUTH with one token, which keeps its bytes', () => {
+    expect(parse('AUTH s3cret')).toEqual({ op: Op.Auth, value: 's3cret' });
+    expect(parse('auth\ttok-en_1  \t')).toEqual({ op: Op.Auth, value: 'tok-en_1' });
+    const line = raw('AUTH t', [0xc3, 0xbf]);
+    const command = parseCommand(line, 0, line.length);
+    expect(command?.op === Op.Auth && Buffer.from(command.token, 'latin1')).toEqual(Buffer.from('tÿ'));
+    expect(errorCode('AUTH')).toBe(ErrorCode.WrongArguments);
+    expect(errorCode('AUTH a b')).toBe(ErrorCode.WrongArguments);
+  });
+
+  it('never echoes an AUTH token in an error', () => {
+    const shown = parse('AUTH secret-token extra');
+    expect(shown !== null && 'reason' in shown ? shown.reason : '').not.toContain('secret-token');
   });
 
   it('reads STORE x HTTP/1.1 as a normal STORE and GET of a slash as a GET', () => {

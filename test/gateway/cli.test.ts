@@ -1,52 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LineClient } from '../helpers/line-client.js';
-import { gatewayBin } from '../helpers/repo-root.js';
+import { cleanEnv, runCli } from '../helpers/run-cli.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment without any setting of the gateway's own, so that only the test's count. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !key.startsWith('JNHP_') && key !== 'REDIS_URL' && key !== 'LOG_LEVEL',
-    ),
-  );
-  return { ...env, ...extra };
-}
-
-/** Runs the gateway command to its exit; kills it (by PID) if it is still running after `timeoutMs`. */
-function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [gatewayBin(), ...args], {
-      env: cleanEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`jnhp-gateway ${args.join(' ')} still running after ${timeoutMs} ms; stdout: ${stdout}`));
-    }, timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const SPEC_FLAGS = [
   '--host',
@@ -68,6 +25,10 @@ const SPEC_FLAGS = [
   '--max-client-memory',
   '--idle-timeout-ms',
   '--log-level',
+  '--acl-file',
+  '--allowed-origins',
+  '--store-rate',
+  '--max-connections-per-address',
 ];
 
 /** Send and receive queues of a local TCP socket, from /proc/net/tcp (Linux). */
@@ -109,6 +70,13 @@ describe('the jnhp-gateway command', () => {
     ['a client memory budget in no known unit', ['--max-client-memory', '5t'], {}, /max-client-memory.*5t/],
     ['a client memory budget under 1 MiB', [], { JNHP_MAX_CLIENT_MEMORY: '512k' }, /max-client-memory.*512k/],
     ['an idle timeout that is not a number', ['--idle-timeout-ms', 'soon'], {}, /idle-timeout-ms.*soon/],
+    [
+      'an allowed origin with a path',
+      ['--allowed-origins', 'https://a.example/app'],
+      {},
+      /allowed-origins.*a\.example/,
+    ],
+    ['a store rate that is not a number', ['--store-rate', 'fast'], {}, /store-rate.*fast/],
   ];
 
   it.each(badInputs)('exits 2 with one line on stderr and no stack trace on %s', async (_, args, env, message) => {
