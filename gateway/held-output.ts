@@ -7,8 +7,8 @@
 
 import type { Writable } from 'node:stream';
 
-/** The first size of a held buffer: small enough to come from Node's pool. */
-const MIN_HELD = 2048;
+/** The first size of a held buffer: small, from Node's pool; it grows by doubling. */
+const MIN_HELD = 256;
 
 export class HeldOutput {
   /** Bytes held so far: `buffer[0, length)`. */

@@ -15,8 +15,8 @@ export type Next = (typeof Next)[keyof typeof Next];
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
-/** The first size of the owned buffer: small enough to come from Node's pool. */
-const MIN_OWNED = 1024;
+/** The first size of the owned buffer: small, from Node's pool; it grows by doubling. */
+const MIN_OWNED = 128;
 
 export class LineSplitter {
   /** After `Next.Line`: the line is `buf[start, end)`, its line end removed. */
