@@ -7,19 +7,34 @@
 
 import type { Writable } from 'node:stream';
 
+/** Unsent reply bytes past which a client is no longer read (it does not read its replies). */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** Reply bytes of one burst past which they are written at once, so that congestion shows mid-burst. */
+export const FLUSH_AT = 64 * 1024;
+
+/** Who owns the output: told when it may take replies again, and when the memory held may have changed. */
+export interface OutputOwner {
+  writable(): void;
+  changed(): void;
+}
+
 /** The first size of a held buffer: small, from Node's pool; it grows by doubling. */
 const MIN_HELD = 256;
 
 export class HeldOutput {
   /** Bytes held so far: `buffer[0, length)`. */
   length = 0;
+  /**
+   * True while more than MAX_UNSENT_BYTES wait: the session runs no more
+   * lines until the owner hears `writable()` (once half of it is written).
+   */
+  congested = false;
   private buffer: Buffer | null = null;
   private afterHeld: (() => void) | null = null;
 
-  /** `progress` is called each time the socket has taken a write. */
   constructor(
     private readonly socket: Writable,
-    private readonly progress: () => void,
+    private readonly owner: OutputOwner,
   ) {}
 
   /** True while earlier output is on its way or held: new output must be held behind it. */
@@ -61,9 +76,11 @@ export class HeldOutput {
     this.length += buffer.write(text, this.length);
   }
 
-  /** Writes what is held if the socket has nothing on its way. */
+  /** Writes what is held if the socket has nothing on its way; call after each burst. */
   flush(): void {
     if (this.length > 0 && this.socket.writableLength === 0) this.writeHeld();
+    if (!this.congested && this.unsent > MAX_UNSENT_BYTES) this.congested = true;
+    this.owner.changed();
   }
 
   /** Calls `then` once nothing is held any more (the socket may still be writing). */
@@ -88,6 +105,10 @@ export class HeldOutput {
   private readonly written = (err?: Error | null): void => {
     if (err || this.socket.destroyed) return;
     if (this.length > 0 && this.socket.writableLength === 0) this.writeHeld();
-    this.progress();
+    if (this.congested && this.unsent <= MAX_UNSENT_BYTES / 2) {
+      this.congested = false;
+      this.owner.writable();
+    }
+    this.owner.changed();
   };
 }

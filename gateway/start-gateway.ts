@@ -104,8 +104,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       ),
   });
   let http: HttpGateway | null = null;
-  const metrics = new GatewayMetrics((transport) =>
-    transport === 'http' ? (http?.openConnections ?? 0) : connections.countBy(transport),
+  const metrics = new GatewayMetrics(
+    (transport) => (transport === 'http' ? (http?.openConnections ?? 0) : connections.countBy(transport)),
+    () => connections.memory,
   );
   // Every listener of hook calls (the log; metrics may add theirs) hears each one.
   const validationObservers: ValidationObserver[] = [new ValidationLog(logger), metrics];

@@ -21,7 +21,8 @@ export class GatewayMetrics implements ValidationObserver {
   private readonly hookCalls: Counter<'hook' | 'outcome'>;
   private readonly hookSeconds: Histogram<'hook'>;
 
-  constructor(openConnections: ConnectionCount) {
+  /** `clientMemory`: bytes held for TCP and WebSocket clients (see --max-client-memory). */
+  constructor(openConnections: ConnectionCount, clientMemory: () => number = () => 0) {
     const registers = [this.registry];
     const commands = this.commands;
     new Counter({
@@ -55,6 +56,14 @@ export class GatewayMetrics implements ValidationObserver {
       registers,
       collect() {
         for (const transport of Object.values(Transports)) this.set({ transport }, openConnections(transport));
+      },
+    });
+    new Gauge({
+      name: 'jnhp_client_memory_bytes',
+      help: 'Unfinished input and unsent replies held for TCP and WebSocket clients (see --max-client-memory)',
+      registers,
+      collect() {
+        this.set(clientMemory());
       },
     });
     this.hookCalls = new Counter({

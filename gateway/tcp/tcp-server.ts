@@ -11,13 +11,9 @@ import type { ClientInfo } from '../../core/validation/validation.js';
 import { DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
 import type { Connection, ConnectionRegistry } from '../connections.js';
-import { HeldOutput } from '../held-output.js';
+import { FLUSH_AT, HeldOutput, type OutputOwner } from '../held-output.js';
 import type { Logger } from '../logger.js';
 
-/** Unsent reply bytes past which a client is no longer read (it does not read its replies). */
-export const MAX_UNSENT_BYTES = 1024 * 1024;
-/** Replies queued in one burst past which they are written at once, so that congestion shows mid-burst. */
-export const FLUSH_AT = 64 * 1024;
 /** How long a closed connection may wait for the client's FIN once every reply is written. */
 const CLOSE_GRACE_MS = 2000;
 const CRLF = '\r\n';
@@ -30,9 +26,8 @@ export interface TcpServerOptions {
   readonly access?: AccessControl;
 }
 
-class TcpPeer implements Peer {
+class TcpPeer implements Peer, OutputOwner {
   readonly client: ClientInfo;
-  congested = false;
   /** Called when the socket has written what made it congested. */
   onWritable: () => void = () => {};
   /** The registry's record of this connection, for the memory it holds. */
@@ -47,12 +42,16 @@ class TcpPeer implements Peer {
     private readonly connections: ConnectionRegistry,
   ) {
     this.client = { transport: Transport.Tcp, remoteAddress: socket.remoteAddress ?? '', user: DEFAULT_USER };
-    this.output = new HeldOutput(socket, () => this.progress());
+    this.output = new HeldOutput(socket, this);
   }
 
   send(reply: string): void {
     this.out = this.out + reply + CRLF;
     if (this.out.length > FLUSH_AT) this.flush();
+  }
+
+  get congested(): boolean {
+    return this.output.congested;
   }
 
   flush(): void {
@@ -61,13 +60,12 @@ class TcpPeer implements Peer {
     if (output.busy) output.holdString(this.out);
     else output.write(this.out);
     this.out = '';
-    if (!this.congested && output.unsent > MAX_UNSENT_BYTES) this.congested = true;
-    this.account();
+    output.flush();
   }
 
   holdsInput(bytes: number): void {
     this.inputBytes = bytes;
-    this.account();
+    this.changed();
   }
 
   pause(): void {
@@ -93,15 +91,12 @@ class TcpPeer implements Peer {
     return this.out === '' && !this.output.busy;
   }
 
-  private progress(): void {
-    if (this.congested && this.output.unsent <= MAX_UNSENT_BYTES / 2) {
-      this.congested = false;
-      this.onWritable();
-    }
-    this.account();
+  writable(): void {
+    this.onWritable();
   }
 
-  private account(): void {
+  /** Tells the registry what this connection holds, when that changed. */
+  changed(): void {
     const connection = this.connection;
     if (connection === null) return;
     const bytes = this.inputBytes + this.output.bytes;

@@ -15,12 +15,11 @@ import { LineSession, type Peer } from '../../core/session.js';
 import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
 import type { Connection, ConnectionRegistry } from '../connections.js';
-import { HeldOutput } from '../held-output.js';
+import { FLUSH_AT, HeldOutput, type OutputOwner } from '../held-output.js';
 import { BAD_TOKEN, bearerToken } from '../http/bearer.js';
 import { OriginPolicy } from '../http/origin-policy.js';
 import { refuseUpgrade } from '../http/refuse-upgrade.js';
 import type { Logger } from '../logger.js';
-import { FLUSH_AT, MAX_UNSENT_BYTES } from '../tcp/tcp-server.js';
 import { holdTextFrame } from './text-frame.js';
 
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
@@ -45,10 +44,9 @@ export interface WsChannelOptions {
   readonly origins?: OriginPolicy;
 }
 
-class WsPeer implements Peer {
+class WsPeer implements Peer, OutputOwner {
   readonly client: ClientInfo;
   closeCode: number = CloseCode.Normal;
-  congested = false;
   /** Called when the socket has written what made it congested. */
   onWritable: () => void = () => {};
   /** The registry's record of this connection, for the memory it holds. */
@@ -65,7 +63,7 @@ class WsPeer implements Peer {
     private readonly connections: ConnectionRegistry,
   ) {
     this.client = { transport: Transport.Ws, remoteAddress, user };
-    this.output = new HeldOutput(socket, () => this.progress());
+    this.output = new HeldOutput(socket, this);
   }
 
   send(reply: string): void {
@@ -74,16 +72,17 @@ class WsPeer implements Peer {
     if (this.output.length > FLUSH_AT) this.flush();
   }
 
+  get congested(): boolean {
+    return this.output.congested;
+  }
+
   flush(): void {
-    const output = this.output;
-    output.flush();
-    if (!this.congested && output.unsent > MAX_UNSENT_BYTES) this.congested = true;
-    this.account();
+    this.output.flush();
   }
 
   holdsInput(bytes: number): void {
     this.inputBytes = bytes;
-    this.account();
+    this.changed();
   }
 
   pause(): void {
@@ -110,15 +109,12 @@ class WsPeer implements Peer {
     return !this.output.busy;
   }
 
-  private progress(): void {
-    if (this.congested && this.output.unsent <= MAX_UNSENT_BYTES / 2) {
-      this.congested = false;
-      this.onWritable();
-    }
-    this.account();
+  writable(): void {
+    this.onWritable();
   }
 
-  private account(): void {
+  /** Tells the registry what this connection holds, when that changed. */
+  changed(): void {
     const connection = this.connection;
     if (connection === null) return;
     const bytes = this.inputBytes + this.output.bytes;

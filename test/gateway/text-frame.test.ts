@@ -6,7 +6,7 @@ import { FrameReader, Opcode } from '../helpers/ws-frames.js';
 
 /** Frames `texts` into held output (never written: the socket is not connected) and reads them back. */
 function roundTrip(texts: readonly string[]): { opcode: number; text: string }[] {
-  const output = new HeldOutput(new net.Socket(), () => {});
+  const output = new HeldOutput(new net.Socket(), { writable() {}, changed() {} });
   for (const text of texts) holdTextFrame(output, text);
   const held = output.reserve(0).subarray(0, output.length);
   const frames: { opcode: number; text: string }[] = [];
