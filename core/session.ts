@@ -125,8 +125,10 @@ export class LineSession {
   private closed = false;
   private paused = false;
   private pumping = false;
-  /** A pump is queued: a microtask for messages, or the next slice. */
-  private queued = false;
+  /** A pump is queued in a microtask: messages that arrived together, replies settled together, run in one go. */
+  private pumpQueued = false;
+  /** The next slice of this connection's input waits for the next turn of the event loop. */
+  private sliceQueued = false;
   private heldInput = 0;
 
   constructor(
@@ -210,22 +212,22 @@ export class LineSession {
 
   /** No command waits for its reply and no work is queued (an unfinished line may wait for its end). */
   get isIdle(): boolean {
-    return this.pending.length === 0 && !this.queued && this.peer.congested !== true;
+    return this.pending.length === 0 && !this.pumpQueued && !this.sliceQueued && this.peer.congested !== true;
   }
 
   private queuePump(): void {
-    if (this.queued) return;
-    this.queued = true;
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
     queueMicrotask(this.queuedPump);
   }
 
   private readonly queuedPump = (): void => {
-    this.queued = false;
+    this.pumpQueued = false;
     this.pump();
   };
 
   private readonly nextSlice = (): void => {
-    this.queued = false;
+    this.sliceQueued = false;
     this.pump();
   };
 
@@ -277,8 +279,8 @@ export class LineSession {
       budget -= 1 + ((splitter.end - splitter.start) >> 10);
       if (budget <= 0) {
         // The rest waits for the next turn of the event loop: others go first.
-        if (!this.queued && (splitter.hasInput || this.inputEnded)) {
-          this.queued = true;
+        if (!this.sliceQueued && (splitter.hasInput || this.inputEnded)) {
+          this.sliceQueued = true;
           setImmediate(this.nextSlice);
         }
         return;
@@ -431,7 +433,7 @@ export class LineSession {
       this.peer.send((pending.shift() as Slot).text as string);
     }
     if (this.barrier === slot) this.barrier = null;
-    this.pump();
+    this.queuePump();
   }
 
   private errorReply(err: unknown): string {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_LINE_BYTES } from '../core/protocol/limits.js';
 import { DEFAULT_CACHE_NAMES } from '../core/store/name-cache.js';
 import { parseRedisUrl, RedisUrlError } from '../core/store/redis-url.js';
+import type { TlsFiles } from './tls/tls-pair.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -17,7 +18,8 @@ export interface Config {
   readonly host: string;
   readonly tcpPort: number;
   readonly httpPort: number;
-  readonly store: 'memory' | 'redis';
+  readonly store: 'memory' | 'file' | 'redis';
+  readonly dataDir: string;
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly redisCacheNames: number;
@@ -29,6 +31,7 @@ export interface Config {
   readonly validatorQueue: number;
   readonly validatorEnv: readonly string[];
   readonly validatorWorkers: number;
+  readonly validatorHelpers: number;
   readonly maxLineBytes: number;
   readonly maxConnections: number;
   readonly drainTimeoutMs: number;
@@ -40,6 +43,10 @@ export interface Config {
   readonly storeRate: number;
   readonly maxConnectionsPerAddress: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** The certificate and key of HTTPS, WSS and --tls-port; null: no TLS. */
+  readonly tls: TlsFiles | null;
+  /** JNHP over TLS, beside tcpPort; null: none. */
+  readonly tlsPort: number | null;
 }
 
 type Parse<T> = (raw: string, flag: string) => T;
@@ -124,6 +131,12 @@ const origins: Parse<string[]> = (raw, flag) =>
     return url.origin;
   });
 
+/** An option whose absence (the empty string) means "none". */
+const optional =
+  <T>(parse: Parse<T>): Parse<T | null> =>
+  (raw, flag) =>
+    raw === '' ? null : parse(raw, flag);
+
 const port = integer(0, 65535);
 const millis = integer(1, 24 * 3600 * 1000);
 
@@ -141,7 +154,18 @@ const OPTIONS = {
     parse: port,
     help: 'REST and WebSocket port (0: any free port)',
   },
-  store: { env: 'JNHP_STORE', fallback: 'memory', parse: oneOf(['memory', 'redis']), help: 'memory or redis' },
+  store: {
+    env: 'JNHP_STORE',
+    fallback: 'memory',
+    parse: oneOf(['memory', 'file', 'redis']),
+    help: 'memory (gone at exit), file (durable, in --data-dir) or redis',
+  },
+  'data-dir': {
+    env: 'JNHP_DATA_DIR',
+    fallback: './jnhp-data',
+    parse: text,
+    help: 'directory of the log and its lock, with --store file',
+  },
   'redis-url': {
     env: 'REDIS_URL',
     fallback: 'redis://127.0.0.1:6379',
@@ -203,6 +227,12 @@ const OPTIONS = {
     parse: integer(1, 1024),
     help: 'threads that run worker: hooks (all of them share one pool)',
   },
+  'validator-helpers': {
+    env: 'JNHP_VALIDATOR_HELPERS',
+    fallback: '2',
+    parse: integer(1, 256),
+    help: 'processes started for each helper: hook',
+  },
   'max-line-bytes': {
     env: 'JNHP_MAX_LINE_BYTES',
     fallback: String(DEFAULT_MAX_LINE_BYTES),
@@ -258,6 +288,19 @@ const OPTIONS = {
     help: 'open TCP and WebSocket connections from one client address; 0: no limit',
   },
   'log-level': { env: 'LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS), help: LOG_LEVELS.join(', ') },
+  'tls-cert': {
+    env: 'JNHP_TLS_CERT',
+    fallback: '',
+    parse: optional(text),
+    help: 'PEM certificate (chain): the HTTP port speaks HTTPS and WSS only (with --tls-key)',
+  },
+  'tls-key': { env: 'JNHP_TLS_KEY', fallback: '', parse: optional(text), help: 'PEM private key of --tls-cert' },
+  'tls-port': {
+    env: 'JNHP_TLS_PORT',
+    fallback: '',
+    parse: optional(port),
+    help: 'JNHP over TLS, beside --tcp-port (needs --tls-cert and --tls-key; 0: any free port)',
+  },
 } as const satisfies Record<string, Option<unknown>>;
 
 type Flag = keyof typeof OPTIONS;
@@ -274,6 +317,7 @@ export function usage(): string {
     `  ${'flag'.padEnd(31)} ${'env'.padEnd(33)}`,
     ...rows,
     '  --help',
+    `  ${'--version'.padEnd(65)} print the version and exit`,
   ].join('\n');
 }
 
@@ -304,6 +348,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     tcpPort: get('tcp-port'),
     httpPort: get('http-port'),
     store: get('store'),
+    dataDir: get('data-dir'),
     redisUrl: get('redis-url'),
     redisPrefix: get('redis-prefix'),
     redisCacheNames: get('redis-cache-names'),
@@ -315,6 +360,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     validatorQueue: get('validator-queue'),
     validatorEnv: get('validator-env'),
     validatorWorkers: get('validator-workers'),
+    validatorHelpers: get('validator-helpers'),
     maxLineBytes: get('max-line-bytes'),
     maxConnections: get('max-connections'),
     drainTimeoutMs: get('drain-timeout-ms'),
@@ -325,5 +371,21 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     storeRate: get('store-rate'),
     maxConnectionsPerAddress: get('max-connections-per-address'),
     logLevel: get('log-level'),
+    ...tlsSettings(get('tls-cert'), get('tls-key'), get('tls-port')),
   };
+}
+
+function tlsSettings(
+  certFile: string | null,
+  keyFile: string | null,
+  tlsPort: number | null,
+): Pick<Config, 'tls' | 'tlsPort'> {
+  if ((certFile === null) !== (keyFile === null)) {
+    throw new ConfigError(
+      `--tls-cert and --tls-key go together: ${certFile === null ? '--tls-cert' : '--tls-key'} is missing`,
+    );
+  }
+  const tls = certFile !== null && keyFile !== null ? { certFile, keyFile } : null;
+  if (tlsPort !== null && tls === null) throw new ConfigError('--tls-port needs --tls-cert and --tls-key');
+  return { tls, tlsPort };
 }

@@ -2,9 +2,11 @@
 // The jnhp-gateway command: configuration, logging, signals.
 
 import { hashToken, newToken } from '../core/access/token.js';
+import { FileStoreError } from '../core/store/file-store-error.js';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './start-gateway.js';
+import { packageVersion } from './version.js';
 
 const EXIT_USAGE = 2;
 
@@ -28,6 +30,10 @@ async function main(argv: string[]): Promise<void> {
       process.exit(EXIT_USAGE);
     }
     printToken();
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   let config: ReturnType<typeof parseConfig>;
@@ -63,10 +69,12 @@ async function main(argv: string[]): Promise<void> {
   // Before listening: a signal just after the `listening` line must drain, not kill.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // Also before listening: SIGHUP's default action would end the process.
+  // Also keeps SIGHUP's default (exit) away while starting; one that comes meanwhile reloads once started.
+  let reloadAsked = false;
   process.on('SIGHUP', () => {
-    logger.info({ signal: 'SIGHUP' }, 'signal received: reloading');
-    gateway?.reload();
+    logger.info({ signal: 'SIGHUP' }, 'signal received');
+    if (gateway === undefined) reloadAsked = true;
+    else void gateway.reload();
   });
   try {
     gateway = await startGateway(config, logger);
@@ -75,11 +83,17 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`jnhp-gateway: ${err.message} (see --help)\n`);
       process.exit(EXIT_USAGE);
     }
+    if (err instanceof FileStoreError) {
+      // A locked or damaged data directory: nothing a restart would mend.
+      process.stderr.write(`jnhp-gateway: ${err.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
     logger.fatal({ err }, 'cannot start');
     process.stderr.write(`jnhp-gateway: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
   if (signalled) drainAndExit(gateway);
+  else if (reloadAsked) void gateway.reload();
 }
 
 await main(process.argv.slice(2));

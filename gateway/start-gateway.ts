@@ -10,8 +10,9 @@ import { RedisStore } from '../core/store/redis-store.js';
 import type { Store } from '../core/store/store.js';
 import type { ValidationObserver } from '../core/validation/validation-observer.js';
 import { loadAcl, reloadAcl } from './access-file.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { ConnectionRegistry } from './connections.js';
+import { HelperLog } from './helper-log.js';
 import { HttpGateway } from './http/http-server.js';
 import { OriginPolicy } from './http/origin-policy.js';
 import { Readiness } from './http/readiness.js';
@@ -19,9 +20,13 @@ import { createRestApp } from './http/rest-app.js';
 import { listen } from './listen.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { openFileStore } from './open-file-store.js';
 import { OpenFiles } from './open-files.js';
 import { StoreLog } from './store-log.js';
 import { createTcpServer } from './tcp/tcp-server.js';
+import { createTlsServer } from './tcp/tls-server.js';
+import { loadTlsPair, type TlsFiles, type TlsPair, TlsPairError } from './tls/tls-pair.js';
+import { logPair, type SecureListener, tlsReloader } from './tls/tls-reloader.js';
 import { startValidationHooks } from './validation-hooks.js';
 import { ValidationLog } from './validation-log.js';
 import { DEFAULT_PING_INTERVAL_MS, WsChannel } from './ws/ws-channel.js';
@@ -29,14 +34,16 @@ import { DEFAULT_PING_INTERVAL_MS, WsChannel } from './ws/ws-channel.js';
 export interface RunningGateway {
   readonly tcpPort: number;
   readonly httpPort: number;
+  /** JNHP over TLS; null without --tls-port. */
+  readonly tlsPort: number | null;
+  /** SIGHUP: reads again what may change while running (the ACL file, the TLS pair); failures are logged, never thrown. */
+  reload(): Promise<void>;
   /** Stops accepting, lets open commands finish (up to --drain-timeout-ms), then closes. */
   drain(): Promise<void>;
-  /** SIGHUP: reads again what may change without a restart (the ACL file); each part logs how it went. */
-  reload(): void;
 }
 
 /** Something reload() reads again; it logs its own outcome and never throws. */
-type Reloader = () => void;
+type Reloader = () => void | Promise<void>;
 
 const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -44,6 +51,10 @@ const isLoopback = (host: string): boolean =>
 /** The store, and a promise that resolves the first time it answers. */
 function createStore(config: Config, logger: Logger): { store: Store; answering: Promise<void> } {
   if (config.store === 'memory') return { store: new MemoryStore(), answering: Promise.resolve() };
+  if (config.store === 'file') {
+    // Read back in full before anything listens: no "absent" for a name not loaded yet.
+    return { store: openFileStore(config.dataDir, config.storeTimeoutMs, logger), answering: Promise.resolve() };
+  }
   const log = new StoreLog(logger);
   let answered: () => void = () => {};
   const answering = new Promise<void>((resolve) => {
@@ -77,7 +88,19 @@ async function awaitStore(answering: Promise<void>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The pair at startup: one that cannot be used is a configuration error (exit 2), before anything starts. */
+async function loadStartupTls(files: TlsFiles | null): Promise<TlsPair | null> {
+  if (files === null) return null;
+  try {
+    return await loadTlsPair(files);
+  } catch (err) {
+    if (err instanceof TlsPairError) throw new ConfigError(err.message, { cause: err });
+    throw err;
+  }
+}
+
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  const tlsPair = await loadStartupTls(config.tls);
   const reloaders: Reloader[] = [];
   const access = new AccessControl(
     config.aclFile === '' ? null : loadAcl(config.aclFile),
@@ -110,11 +133,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   );
   // Every listener of hook calls (the log; metrics may add theirs) hears each one.
   const validationObservers: ValidationObserver[] = [new ValidationLog(logger), metrics];
-  const hooks = await startValidationHooks(config, validationObservers);
+  const hooks = await startValidationHooks(config, validationObservers, [new HelperLog(logger), metrics]);
   const engine = new Engine(store, hooks.validation);
   const observer = metrics.commands;
   const readiness = new Readiness(store);
-  const tcp = createTcpServer(engine, { maxLineBytes: config.maxLineBytes, connections, logger, observer, access });
+  const tcpOptions = { maxLineBytes: config.maxLineBytes, connections, logger, observer, access };
+  const tcp = createTcpServer(engine, tcpOptions);
+  const tlsTcp =
+    tlsPair !== null && config.tlsPort !== null ? createTlsServer(engine, tcpOptions, tlsPair.secure) : null;
   const ws = new WsChannel(engine, {
     maxLineBytes: config.maxLineBytes,
     connections,
@@ -134,15 +160,25 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     access,
     origins,
   });
-  http = new HttpGateway(rest, ws, config.maxLineBytes);
+  http = new HttpGateway(rest, ws, config.maxLineBytes, tlsPair?.secure);
+  if (config.tls !== null && tlsPair !== null) {
+    logPair(logger, config.tls, tlsPair, 'TLS certificate loaded');
+    const listeners: SecureListener[] = [http.tls, tlsTcp].filter((l) => l !== null);
+    reloaders.push(tlsReloader(config.tls, listeners, logger));
+  }
   await awaitStore(answering, config.storeTimeoutMs);
   const openFiles = new OpenFiles(logger);
   openFiles.watch(tcp);
   openFiles.watch(http.server);
+  if (tlsTcp !== null) openFiles.watch(tlsTcp);
   const tcpPort = await listen(tcp, config.tcpPort, config.host);
   const httpPort = await listen(http.server, config.httpPort, config.host);
+  const tlsPort = tlsTcp === null ? null : await listen(tlsTcp, config.tlsPort ?? 0, config.host);
   openFiles.checkStartup(config.maxConnections);
-  logger.info({ host: config.host, tcpPort, httpPort, store: config.store }, 'listening');
+  logger.info(
+    { host: config.host, tcpPort, httpPort, ...(tlsPort === null ? {} : { tlsPort }), store: config.store },
+    'listening',
+  );
   if (config.aclFile === '' && !isLoopback(config.host)) {
     logger.warn(
       { host: config.host },
@@ -154,7 +190,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const drain = async (): Promise<void> => {
     logger.info({ connections: connections.size, deadlineMs: config.drainTimeoutMs }, 'draining');
     readiness.drain();
-    const closed = closeServer(tcp);
+    const closed = Promise.all([closeServer(tcp), tlsTcp === null ? undefined : closeServer(tlsTcp)]);
     http?.stopAccepting();
     const drained = Promise.all([connections.drainAll(), http?.settled()]);
     let timer: NodeJS.Timeout | undefined;
@@ -177,12 +213,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   return {
     tcpPort,
     httpPort,
+    tlsPort,
+    reload: async () => {
+      await Promise.all(reloaders.map((reload) => reload()));
+    },
     drain: () => {
       draining ??= drain();
       return draining;
-    },
-    reload: () => {
-      for (const reload of reloaders) reload();
     },
   };
 }

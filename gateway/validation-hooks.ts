@@ -5,6 +5,7 @@ import type { Validation } from '../core/validation/validation.js';
 import type { ValidationObserver } from '../core/validation/validation-observer.js';
 import { ValidationPolicy } from '../core/validation/validation-policy.js';
 import type { Validator } from '../core/validation/validator.js';
+import type { HelperObserver } from '../core/validators/helper/helper-observer.js';
 import { ValidatorSpecError } from '../core/validators/parse-validator-spec.js';
 import { ValidatorFactory } from '../core/validators/validator-factory.js';
 import { type Config, ConfigError } from './config.js';
@@ -20,18 +21,23 @@ export interface ValidationHooks {
 export async function startValidationHooks(
   config: Config,
   observers: readonly ValidationObserver[],
+  helperObservers: readonly HelperObserver[] = [],
 ): Promise<ValidationHooks> {
   if (config.validators.length === 0) return { validation: null, close: async () => {} };
   const factory = new ValidatorFactory({
     env: process.env,
     passEnv: config.validatorEnv,
     workers: config.validatorWorkers,
+    helpers: config.validatorHelpers,
+    helperObservers,
     cwd: process.cwd(),
   });
   const validators: Validator[] = [];
   try {
     for (const spec of config.validators) validators.push(await factory.create(spec));
   } catch (err) {
+    // Helpers already started must not outlive a gateway that does not start.
+    await Promise.all(validators.map((v) => v.close?.()));
     await factory.close();
     if (err instanceof ValidatorSpecError) throw new ConfigError(`--validator ${err.message}`, { cause: err });
     throw err;

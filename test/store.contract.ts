@@ -1,4 +1,4 @@
-// The Store contract: every store (memory, Redis) runs this one suite.
+// The Store contract: every store (memory, file, Redis) runs this one suite.
 
 import { describe, expect, it } from 'vitest';
 import { Name } from '../core/name.js';

@@ -33,8 +33,21 @@ export class ByteTable<V> {
   /** Adds the key with `value` unless it is there; true if it added it. */
   add(buf: Uint8Array, start: number, end: number, value: V): boolean {
     const hash = hashBytes(buf, start, end);
-    let slot = this.slotOf(buf, start, end, hash);
+    const slot = this.slotOf(buf, start, end, hash);
     if (this.hashes[slot] !== EMPTY) return false;
+    this.insert(slot, hash, buf, start, end, value);
+    return true;
+  }
+
+  /** Sets the key's value, adding the key when it is not there. */
+  set(buf: Uint8Array, start: number, end: number, value: V): void {
+    const hash = hashBytes(buf, start, end);
+    const slot = this.slotOf(buf, start, end, hash);
+    if (this.hashes[slot] !== EMPTY) this.values[slot] = value;
+    else this.insert(slot, hash, buf, start, end, value);
+  }
+
+  private insert(slot: number, hash: number, buf: Uint8Array, start: number, end: number, value: V): void {
     if ((this.count + 1) * 2 > this.hashes.length) {
       this.grow();
       slot = this.slotOf(buf, start, end, hash);
@@ -45,14 +58,16 @@ export class ByteTable<V> {
       this.arena.copy(arena, 0, 0, this.arenaUsed);
       this.arena = arena;
     }
-    this.arena.set(buf.subarray(start, end), this.arenaUsed);
+    // A loop, not set(subarray): names are short, and a view per key is garbage.
+    const arena = this.arena;
+    const at = this.arenaUsed;
+    for (let i = 0; i < length; i++) arena[at + i] = buf[start + i] as number;
     this.hashes[slot] = hash;
     this.keyAt[slot] = this.arenaUsed;
     this.keyLength[slot] = length;
     this.values[slot] = value;
     this.arenaUsed += length;
     this.count++;
-    return true;
   }
 
   /** The slot holding the key, or the empty slot where it would go. */

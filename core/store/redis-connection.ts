@@ -1,19 +1,25 @@
 // The store's connection to Redis and what it knows about it: whether Redis
-// answers now (set up on each connection, checked once a second), Redis's
-// clock, and the log-worthy changes, told to a StoreObserver.
+// answers now (Reachability: set up on each connection, checked once a
+// second), Redis's clock, and the log-worthy changes, told to a StoreObserver.
 
 import { type Cluster, type Redis, ReplyError } from 'ioredis';
+import { Check, Reachability } from './reachability.js';
 import { createRedisClient } from './redis-client.js';
 import { RedisClock } from './redis-clock.js';
 import { describeRedisTarget, RedisMode, type RedisTarget } from './redis-url.js';
 import { WRITE_SCRIPT } from './redis-write-script.js';
 import type { StoreObserver } from './store-observer.js';
 
-const REMIND_EVERY_MS = 30_000;
-
 /** Redis answered with an error (as opposed to the connection failing). */
 export function isReplyError(err: unknown): err is Error {
   return err instanceof (ReplyError as typeof Error);
+}
+
+/** The code Redis put first in an error reply (`NOSCRIPT`, `READONLY`, `NOPERM` ...), or '' for any other error. */
+export function redisErrorCode(err: unknown): string {
+  if (!isReplyError(err)) return '';
+  const space = err.message.indexOf(' ');
+  return space === -1 ? err.message : err.message.slice(0, space);
 }
 
 export interface RedisConnectionHooks {
@@ -27,6 +33,8 @@ export interface RedisConnectionOptions {
   readonly timeoutMs: number;
   readonly probeIntervalMs: number;
   readonly observer: StoreObserver | undefined;
+  /** A key MGET may read, to learn whether Redis lets this client batch its reads (an ACL may not); null: never batch. */
+  readonly readProbeKey: Buffer | null;
 }
 
 export class RedisConnection {
@@ -36,22 +44,17 @@ export class RedisConnection {
   private readonly timeoutMs: number;
   private readonly observer: StoreObserver | undefined;
   private readonly probeTimer: NodeJS.Timeout;
+  private readonly reachability: Reachability;
   /** Counts connections made and lost: work for an older one is dropped. */
   private currentEpoch = 0;
   /** The current connection is set up (script loaded, clock read). */
   private connected = false;
-  /** A reachability check has waited longer than the timeout, or was refused. */
-  private stalled = false;
-  private isUsable = false;
-  private everUsable = false;
-  private downSince = performance.now();
-  private lastReminder = Number.NEGATIVE_INFINITY;
   private lastCause: unknown = new Error('not connected to Redis yet');
   private errorSinceConnect = false;
-  private probeSentAt: number | null = null;
   private scriptReloading = false;
   private closed = false;
-  private corked: { uncork(): void } | null = null;
+  private readonly readProbeKey: Buffer | null;
+  private canBatchReads = false;
 
   constructor(
     readonly target: RedisTarget,
@@ -61,14 +64,24 @@ export class RedisConnection {
     this.description = describeRedisTarget(target);
     this.timeoutMs = options.timeoutMs;
     this.observer = options.observer;
+    this.readProbeKey = options.readProbeKey;
+    this.reachability = new Reachability(options.timeoutMs, () => performance.now(), {
+      available: (downForMs) => {
+        if (!this.closed) this.observer?.available({ target: this.description, downForMs });
+      },
+      unavailable: (reason, downForMs) => {
+        if (this.closed) return;
+        this.observer?.unavailable({ target: this.description, reason, cause: this.lastCause, downForMs });
+      },
+    });
     this.client = createRedisClient(target, options.timeoutMs);
     this.client.on('ready', () => this.onReady());
     this.client.on('close', () => this.onClose('connection lost'));
     const onError = (err: unknown): void => {
       this.lastCause = err;
       this.errorSinceConnect = true;
-      if (!this.everUsable && !this.isUsable) {
-        this.reportDown(isReplyError(err) ? 'Redis refused the connection' : 'Redis unreachable');
+      if (!this.reachability.everUp && !this.reachability.usable) {
+        this.reachability.remind(isReplyError(err) ? 'Redis refused the connection' : 'Redis unreachable');
       }
     };
     this.client.on('error', onError);
@@ -79,7 +92,7 @@ export class RedisConnection {
 
   /** Commands may be sent: connected, set up, and answering. */
   get usable(): boolean {
-    return this.isUsable;
+    return this.reachability.usable && !this.closed;
   }
 
   /** Why it is not usable (the last error seen). */
@@ -87,8 +100,24 @@ export class RedisConnection {
     return this.lastCause;
   }
 
+  /** Reads may go many to one MGET on this connection. */
+  get batchReads(): boolean {
+    return this.canBatchReads;
+  }
+
   get epoch(): number {
     return this.currentEpoch;
+  }
+
+  /**
+   * True when a command given to the client now is written to Redis at once
+   * (with the offline queue off, ioredis rejects it unsent otherwise).
+   */
+  get writable(): boolean {
+    if (this.target.mode === RedisMode.Cluster) return (this.client as Cluster).status === 'ready';
+    const client = this.client as Redis;
+    const stream = client.stream as { writable?: boolean; writableEnded?: boolean } | undefined;
+    return client.status === 'ready' && stream?.writable === true && stream.writableEnded !== true;
   }
 
   /** True when the connection of `epoch` is gone, so that nothing sent after a command on it can overtake it. */
@@ -116,21 +145,11 @@ export class RedisConnection {
       });
   }
 
-  /** Commands sent in one turn of the event loop leave in one write (measured: 1.5 to 2 times the throughput). */
-  batch(): void {
-    if (this.corked !== null || this.target.mode === RedisMode.Cluster) return;
-    const stream = (this.client as Redis).stream;
-    if (stream === undefined || stream === null) return;
-    stream.cork();
-    this.corked = stream;
-    setImmediate(this.uncork);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.isUsable = false;
     this.connected = false;
+    this.reachability.down('closed');
     clearInterval(this.probeTimer);
     const quit = this.client.quit().catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
@@ -142,12 +161,6 @@ export class RedisConnection {
     this.client.disconnect();
   }
 
-  private readonly uncork = (): void => {
-    const stream = this.corked;
-    this.corked = null;
-    stream?.uncork();
-  };
-
   /** ioredis connected (and Redis has loaded its data): load the script and read the clock. */
   private onReady(): void {
     if (this.closed) return;
@@ -156,26 +169,26 @@ export class RedisConnection {
     this.errorSinceConnect = false;
     this.hooks.connecting();
     const sentAt = performance.now();
-    const setup = Promise.all([this.loadScript(), this.client.time()]);
+    const setup = Promise.all([this.loadScript(), this.client.time(), this.mayBatchReads()]);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(this.timeoutError()), this.timeoutMs);
     });
     Promise.race([setup, late]).then(
-      ([, time]) => {
+      ([, time, batchReads]) => {
         clearTimeout(timer);
         if (epoch !== this.currentEpoch || this.closed) return;
         this.clock.sample(time, sentAt, performance.now(), true);
+        this.canBatchReads = batchReads;
         this.connected = true;
-        this.stalled = false;
         this.hooks.ready();
-        this.setUsable(true, '');
+        this.reachability.up();
       },
       (err: unknown) => {
         clearTimeout(timer);
         if (epoch !== this.currentEpoch || this.closed) return;
         this.lastCause = err;
-        this.reportDown('Redis connected but not usable');
+        this.reachability.remind('Redis connected but not usable');
         // Make a new connection and try again.
         this.client.disconnect(true);
       },
@@ -187,7 +200,19 @@ export class RedisConnection {
     this.currentEpoch++;
     this.connected = false;
     this.clock.forget();
-    this.setUsable(false, reason);
+    this.reachability.down(reason);
+  }
+
+  /** Whether Redis runs an MGET for this client (an ACL user may be allowed GET only): then reads are batched. */
+  private mayBatchReads(): Promise<boolean> {
+    if (this.readProbeKey === null) return Promise.resolve(false);
+    return (this.client as Redis).mget(this.readProbeKey).then(
+      () => true,
+      (err: unknown) => {
+        if (isReplyError(err)) return false;
+        throw err;
+      },
+    );
   }
 
   private loadScript(): Promise<unknown> {
@@ -198,70 +223,33 @@ export class RedisConnection {
 
   /** Checks reachability (and reads Redis's clock) once a second. */
   private probe(): void {
-    const now = performance.now();
-    if (this.probeSentAt !== null) {
-      if (now - this.probeSentAt > this.timeoutMs && !this.stalled) {
-        this.stalled = true;
-        this.lastCause = this.timeoutError();
-        this.setUsable(false, `no answer within ${this.timeoutMs} ms`);
-      }
-      return;
+    const reachability = this.reachability;
+    const check = reachability.tick(
+      this.connected,
+      reachability.everUp ? 'Redis still unavailable' : 'Redis still unreachable',
+    );
+    if (check === Check.Overdue) {
+      this.lastCause = this.timeoutError();
+      reachability.stall(`no answer within ${this.timeoutMs} ms`);
     }
-    if (!this.connected) {
-      if (!this.isUsable && now - this.lastReminder >= REMIND_EVERY_MS) {
-        this.reportDown(this.everUsable ? 'Redis still unavailable' : 'Redis still unreachable');
-      }
-      return;
-    }
+    if (check !== Check.Send) return;
     const epoch = this.currentEpoch;
-    this.probeSentAt = now;
+    const sentAt = performance.now();
     this.client.time().then(
       (time) => {
         const answeredAt = performance.now();
-        this.probeSentAt = null;
-        if (epoch !== this.currentEpoch || this.closed) return;
-        this.clock.sample(time, now, answeredAt, false);
-        if (this.stalled && this.connected) {
-          this.stalled = false;
-          this.setUsable(true, '');
-        }
+        const current = epoch === this.currentEpoch && !this.closed;
+        if (current) this.clock.sample(time, sentAt, answeredAt, false);
+        reachability.answered(current && this.connected);
       },
       (err: unknown) => {
-        this.probeSentAt = null;
-        if (epoch !== this.currentEpoch || this.closed || !isReplyError(err)) return;
-        // Connected, but Redis refuses to answer (BUSY, MASTERDOWN ...): not ready until it does.
-        this.stalled = true;
+        if (epoch !== this.currentEpoch || this.closed || !isReplyError(err)) {
+          reachability.lost();
+          return;
+        }
         this.lastCause = err;
-        this.setUsable(false, 'Redis answers with an error');
+        reachability.refused('Redis answers with an error');
       },
     );
-  }
-
-  private setUsable(usable: boolean, reason: string): void {
-    const now = performance.now();
-    if (this.closed) usable = false;
-    if (usable === this.isUsable) return;
-    this.isUsable = usable;
-    if (usable) {
-      const downForMs = this.everUsable ? Math.round(now - this.downSince) : null;
-      this.everUsable = true;
-      this.observer?.available({ target: this.description, downForMs });
-    } else {
-      this.downSince = now;
-      this.lastReminder = Number.NEGATIVE_INFINITY;
-      this.reportDown(reason);
-    }
-  }
-
-  private reportDown(reason: string): void {
-    const now = performance.now();
-    if (this.closed || now - this.lastReminder < REMIND_EVERY_MS) return;
-    this.lastReminder = now;
-    this.observer?.unavailable({
-      target: this.description,
-      reason,
-      cause: this.lastCause,
-      downForMs: Math.round(now - this.downSince),
-    });
   }
 }

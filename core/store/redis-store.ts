@@ -12,14 +12,22 @@
 import { randomBytes } from 'node:crypto';
 import { storageUnavailable } from '../errors.js';
 import type { Name } from '../name.js';
-import { type Deadlined, DeadlineQueue } from './deadline-queue.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { DEFAULT_CACHE_BYTES, DEFAULT_CACHE_NAMES, NameCache } from './name-cache.js';
-import { isReplyError, RedisConnection } from './redis-connection.js';
+import { RedisConnection, redisErrorCode } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
+import { type AnyOperation, Kind, Presence, Read, Write } from './redis-operation.js';
 import { describeRedisTarget, parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
-import { WRITE_SCRIPT_SHA, WriteResult } from './redis-write-script.js';
+import { WRITE_SCRIPT_SHA, WriteResult, writeScriptArgs } from './redis-write-script.js';
 import type { MaybePromise, Store } from './store.js';
 import type { StoreObserver } from './store-observer.js';
+
+/**
+ * Redis error codes of a server that refuses writes for its own reasons:
+ * maxmemory reached, a replica, a failed snapshot that stops writes, too few
+ * replicas.
+ */
+const WRITE_REFUSALS = new Set(['OOM', 'READONLY', 'MISCONF', 'NOREPLICAS', 'NOTENOUGHREPLICAS']);
 
 export interface RedisStoreOptions {
   /** --redis-url (see redis-url.ts for the forms). */
@@ -37,86 +45,41 @@ export interface RedisStoreOptions {
   readonly observer?: StoreObserver;
 }
 
-const Kind = { Get: 0, Has: 1, Put: 2 } as const;
-type Kind = (typeof Kind)[keyof typeof Kind];
-type Result = string | boolean | undefined;
+/** Names read by one MGET at most. */
+const MAX_READ_BATCH = 1024;
+/** STOREs carried by one call of the write script at most (it holds Redis for their time). */
+const MAX_WRITE_BATCH = 32;
 
-/**
- * Redis error codes (the first word of an error reply) of a server that
- * refuses writes for its own reasons: maxmemory reached, a replica, a failed
- * snapshot that stops writes, too few replicas.
- */
-const WRITE_REFUSALS = new Set(['OOM', 'READONLY', 'MISCONF', 'NOREPLICAS', 'NOTENOUGHREPLICAS']);
-
-/** The code of a Redis error reply: its first word, by Redis's convention (`OOM command not allowed ...`). */
-function replyCode(err: Error): string {
-  const space = err.message.indexOf(' ');
-  return space === -1 ? err.message : err.message.slice(0, space);
-}
-
-/** ioredis's words for "this command was never written" (the connection was not ready). */
-const NOT_SENT = /isn't writeable|enableOfflineQueue options is false|isn't ready/;
-
-class Operation implements Deadlined {
-  settled = false;
-  /** Sends so far; replies to an earlier send are ignored. */
-  attempt = 0;
-  resolve!: (value: Result) => void;
-  reject!: (err: unknown) => void;
-  readonly promise = new Promise<Result>((resolve, reject) => {
-    this.resolve = resolve;
-    this.reject = reject;
-  });
-
-  constructor(
-    readonly kind: Kind,
-    readonly key: Buffer,
-    readonly deadline: number,
-    private readonly timeoutError: () => Error,
-    readonly value: string = '',
-    readonly tokenKey: Buffer | null = null,
-    readonly token: string = '',
-  ) {}
-
-  succeed(value: Result): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.resolve(value);
-  }
-
-  fail(cause: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(storageUnavailable(cause));
-  }
-
-  expire(): void {
-    this.fail(this.timeoutError());
-  }
-}
+type ReadOperation = Read | Presence;
 
 export class RedisStore implements Store {
   readonly target: RedisTarget;
   private readonly connection: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly cache: NameCache;
-  private readonly inFlight = new DeadlineQueue<Operation>();
+  private readonly inFlight = new DeadlineQueue<AnyOperation>();
   private readonly timeoutMs: number;
   private readonly tokenTtlMs: number;
   private readonly tokenBase = `${randomBytes(12).toString('base64url')}.`;
   private readonly timeoutError: () => Error;
-  private tokenCount = 0;
-  /** Lost in flight, to be re-sent first on the next connection (standalone and Sentinel only). */
-  private toResend: Operation[] = [];
-  private closed = false;
+  /** Standalone and Sentinel: names go many to a command. A Cluster spreads them over nodes: one each. */
+  private readonly batching: boolean;
   private readonly observer: StoreObserver | undefined;
+  private tokenCount = 0;
+  /** Started in this turn of the event loop, sent together at its end, in call order. */
+  private queue: AnyOperation[] = [];
+  private flushScheduled = false;
+  /** Lost in flight, to be re-sent first on the next connection (standalone and Sentinel only). */
+  private toResend: AnyOperation[] = [];
+  private closed = false;
 
   constructor(options: RedisStoreOptions) {
     this.observer = options.observer;
     this.target = parseRedisUrl(options.url);
     this.timeoutMs = options.timeoutMs;
     this.tokenTtlMs = 2 * options.timeoutMs + 1000;
-    this.keys = new RedisKeys(options.prefix, this.target.mode === RedisMode.Cluster);
+    this.batching = this.target.mode !== RedisMode.Cluster;
+    this.keys = new RedisKeys(options.prefix, !this.batching);
     this.cache = new NameCache({
       names: options.cacheNames ?? DEFAULT_CACHE_NAMES,
       bytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
@@ -128,7 +91,12 @@ export class RedisStore implements Store {
         connecting: () => this.cache.clear(),
         ready: () => this.resendLost(),
       },
-      { timeoutMs: options.timeoutMs, probeIntervalMs: options.probeIntervalMs ?? 1000, observer: options.observer },
+      {
+        timeoutMs: options.timeoutMs,
+        probeIntervalMs: options.probeIntervalMs ?? 1000,
+        observer: options.observer,
+        readProbeKey: this.batching ? this.keys.prefix : null,
+      },
     );
     this.timeoutError = () => this.connection.timeoutError();
   }
@@ -137,17 +105,13 @@ export class RedisStore implements Store {
     const cached = this.cache.get(name.buf, name.start, name.end);
     if (cached !== undefined) return cached;
     if (!this.connection.usable) return this.unavailable();
-    return this.start(new Operation(Kind.Get, this.keys.key(name), this.deadline(), this.timeoutError)) as Promise<
-      string | undefined
-    >;
+    return this.start(new Read(this.keys.key(name), this.deadline(), this.timeoutError));
   }
 
   has(name: Name): MaybePromise<boolean> {
     if (this.cache.get(name.buf, name.start, name.end) !== undefined) return true;
     if (!this.connection.usable) return this.unavailable();
-    return this.start(
-      new Operation(Kind.Has, this.keys.key(name), this.deadline(), this.timeoutError),
-    ) as Promise<boolean>;
+    return this.start(new Presence(this.keys.key(name), this.deadline(), this.timeoutError));
   }
 
   putIfAbsent(name: Name, value: string): MaybePromise<boolean> {
@@ -155,8 +119,7 @@ export class RedisStore implements Store {
     if (!this.connection.usable) return this.unavailable();
     const key = this.keys.key(name);
     const token = `${this.tokenBase}${(this.tokenCount++).toString(36)}`;
-    const op = new Operation(Kind.Put, key, this.deadline(), this.timeoutError, value, this.keys.tokenKey(key), token);
-    return this.start(op) as Promise<boolean>;
+    return this.start(new Write(key, this.deadline(), this.timeoutError, value, this.keys.tokenKey(key), token));
   }
 
   /** Resolves while Redis answers (within the last check), rejects with storage unavailable otherwise. */
@@ -167,8 +130,10 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const op of this.toResend) op.fail(new Error('store closed'));
+    const unsent = [...this.toResend, ...this.queue];
     this.toResend = [];
+    this.queue = [];
+    for (const op of unsent) op.fail(new Error('store closed'));
     await this.connection.close();
     for (const op of this.inFlight.takeAll()) op.fail(new Error('store closed'));
   }
@@ -186,88 +151,150 @@ export class RedisStore implements Store {
     return Promise.reject(storageUnavailable(this.connection.cause));
   }
 
-  private start(op: Operation): Promise<Result> {
+  private start<T>(op: AnyOperation & { promise: Promise<T> }): Promise<T> {
     this.inFlight.push(op);
-    this.send(op);
+    this.queue.push(op);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
     return op.promise;
   }
 
-  private send(op: Operation): void {
-    const attempt = ++op.attempt;
-    const { client, clock, epoch } = this.connection;
-    this.connection.batch();
-    let reply: Promise<unknown>;
-    switch (op.kind) {
-      case Kind.Get:
-        reply = client.get(op.key);
-        break;
-      case Kind.Has:
-        reply = client.exists(op.key);
-        break;
-      case Kind.Put: {
-        if (!clock.known) {
-          op.fail(new Error("Redis's clock is not known yet"));
-          return;
-        }
-        const deadline = String(clock.toRedis(op.deadline));
-        reply =
-          op.tokenKey === null
-            ? client.evalsha(WRITE_SCRIPT_SHA, 1, op.key, op.value, op.token, deadline, this.tokenTtlMs)
-            : client.evalsha(WRITE_SCRIPT_SHA, 2, op.key, op.tokenKey, op.value, op.token, deadline, this.tokenTtlMs);
-        break;
+  /** Sends what this turn started: commands of every connection leave together. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    this.send(queue);
+  };
+
+  /**
+   * Sends `ops` in their order: each run of reads (GET, EXISTS) as MGETs, each
+   * run of STOREs as calls of the write script carrying several; on a Cluster
+   * one command each.
+   */
+  private send(ops: readonly AnyOperation[]): void {
+    const connection = this.connection;
+    if (!connection.writable) {
+      // ioredis would refuse them unsent (no offline queue): they were never sent, and are not re-sent.
+      for (const op of ops) op.fail(connection.cause);
+      return;
+    }
+    const epoch = connection.epoch;
+    const maxReads = this.batching && connection.batchReads ? MAX_READ_BATCH : 1;
+    const maxWrites = this.batching ? MAX_WRITE_BATCH : 1;
+    let reads: ReadOperation[] = [];
+    let writes: Write[] = [];
+    for (const op of ops) {
+      if (op.settled) continue;
+      if (op.kind === Kind.Put) {
+        if (reads.length > 0) reads = this.sendReads(reads, epoch);
+        writes.push(op);
+        if (writes.length === maxWrites) writes = this.sendWrites(writes, epoch);
+      } else {
+        if (writes.length > 0) writes = this.sendWrites(writes, epoch);
+        reads.push(op);
+        if (reads.length === maxReads) reads = this.sendReads(reads, epoch);
       }
     }
-    reply.then(
-      (result) => {
-        if (op.attempt === attempt) this.answer(op, result);
-      },
-      (err: unknown) => {
-        if (op.attempt === attempt) this.failed(op, err, epoch);
-      },
-    );
+    if (reads.length > 0) this.sendReads(reads, epoch);
+    if (writes.length > 0) this.sendWrites(writes, epoch);
   }
 
-  private answer(op: Operation, result: unknown): void {
-    const nameStart = this.keys.nameStart();
-    switch (op.kind) {
-      case Kind.Get:
-        if (typeof result === 'string') {
-          this.cache.add(op.key, nameStart, op.key.length, result);
-          op.succeed(result);
-        } else op.succeed(undefined);
+  /** Sends one run of reads; returns a new empty run. */
+  private sendReads(ops: readonly ReadOperation[], epoch: number): ReadOperation[] {
+    const client = this.connection.client;
+    const [op] = ops;
+    if (ops.length === 1 && op !== undefined) {
+      const attempt = ++op.attempt;
+      if (op.kind === Kind.Get) {
+        client.get(op.key).then(
+          (value) => op.attempt === attempt && this.answerRead(op, value),
+          (err: unknown) => op.attempt === attempt && this.failed(op, err, epoch),
+        );
+      } else {
+        client.exists(op.key).then(
+          (count) => op.attempt === attempt && op.succeed(count === 1),
+          (err: unknown) => op.attempt === attempt && this.failed(op, err, epoch),
+        );
+      }
+      return [];
+    }
+    const attempts = ops.map((op) => ++op.attempt);
+    client.mget(ops.map((op) => op.key)).then(
+      (values) => {
+        for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.answerRead(op, values[i] ?? null);
+      },
+      (err: unknown) => {
+        for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.failed(op, err, epoch);
+      },
+    );
+    return [];
+  }
+
+  private answerRead(op: ReadOperation, value: string | null): void {
+    if (value !== null) this.remember(op.key, value);
+    if (op.kind === Kind.Get) op.succeed(value ?? undefined);
+    else op.succeed(value !== null);
+  }
+
+  /** Keeps a name seen stored in the local cache. */
+  private remember(key: string, value: string): void {
+    const bytes = Buffer.from(key, 'utf8');
+    this.cache.add(bytes, this.keys.nameStart(), bytes.length, value);
+  }
+
+  /** Sends one run of STOREs in one call of the write script; returns a new empty run. */
+  private sendWrites(ops: readonly Write[], epoch: number): Write[] {
+    const { client, clock } = this.connection;
+    if (!clock.known) {
+      for (const op of ops) op.fail(new Error("Redis's clock is not known yet"));
+      return [];
+    }
+    const attempts = ops.map((op) => ++op.attempt);
+    const { numKeys, args } = writeScriptArgs(ops, (op) => clock.toRedis(op.deadline), this.tokenTtlMs);
+    client.evalsha(WRITE_SCRIPT_SHA, numKeys, ...args).then(
+      (result) => {
+        // One STORE answers a number, several an array (redis-write-script.ts).
+        const results = Array.isArray(result) ? result : [result];
+        for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.answerWrite(op, results[i]);
+      },
+      (err: unknown) => {
+        for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.failed(op, err, epoch);
+      },
+    );
+    return [];
+  }
+
+  private answerWrite(op: Write, result: unknown): void {
+    switch (result) {
+      case WriteResult.Stored:
+      case WriteResult.StoredEarlier:
+        this.remember(op.key, op.value);
+        op.succeed(true);
         return;
-      case Kind.Has:
-        op.succeed(result === 1);
+      case WriteResult.Taken:
+        op.succeed(false);
         return;
-      case Kind.Put:
-        switch (result as WriteResult) {
-          case WriteResult.Stored:
-          case WriteResult.StoredEarlier:
-            this.cache.add(op.key, nameStart, op.key.length, op.value);
-            op.succeed(true);
-            return;
-          case WriteResult.Taken:
-            op.succeed(false);
-            return;
-          case WriteResult.TakenByUnknown:
-            // On a first send the name was someone else's; on a re-send it may be ours, its token lost.
-            if (op.attempt === 1) op.succeed(false);
-            else op.fail(new Error('STORE re-sent after a lost reply: cannot tell whose value the name holds'));
-            return;
-          case WriteResult.Late:
-            op.fail(this.timeoutError());
-            return;
-          default:
-            op.fail(new Error(`unexpected answer from the write script: ${String(result)}`));
-        }
+      case WriteResult.TakenByUnknown:
+        // On a first send the name was someone else's; on a re-send it may be ours, its token lost.
+        if (op.attempt === 1) op.succeed(false);
+        else op.fail(new Error('STORE re-sent after a lost reply: cannot tell whose value the name holds'));
+        return;
+      case WriteResult.Late:
+        op.fail(this.timeoutError());
+        return;
+      default:
+        op.fail(new Error(`unexpected answer from the write script: ${String(result)}`));
     }
   }
 
-  private failed(op: Operation, err: unknown, epoch: number): void {
+  private failed(op: AnyOperation, err: unknown, epoch: number): void {
     if (op.settled) return;
-    if (isReplyError(err)) {
+    const code = redisErrorCode(err);
+    if (code !== '') {
       // Redis answered with an error: the command ran (or not) and is not retried.
-      const code = replyCode(err);
       if (code === 'NOSCRIPT') this.connection.reloadScript();
       else if (WRITE_REFUSALS.has(code)) {
         this.observer?.refused?.({ target: describeRedisTarget(this.target), code, cause: err });
@@ -275,11 +302,10 @@ export class RedisStore implements Store {
       op.fail(err);
       return;
     }
-    const message = err instanceof Error ? err.message : '';
+    // It was written (see send): its reply was lost.
     const resendable =
       !this.closed &&
-      this.target.mode !== RedisMode.Cluster &&
-      !NOT_SENT.test(message) &&
+      this.batching &&
       // Re-sent only when its connection is gone; on a live one, later commands are already behind it.
       this.connection.isGone(epoch) &&
       (op.kind !== Kind.Put || op.tokenKey !== null) &&
@@ -297,6 +323,6 @@ export class RedisStore implements Store {
   private resendLost(): void {
     const resend = this.toResend;
     this.toResend = [];
-    for (const op of resend) if (!op.settled) this.send(op);
+    this.send(resend.filter((op) => !op.settled));
   }
 }

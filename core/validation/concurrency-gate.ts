@@ -1,6 +1,11 @@
 // At most `limit` calls at once, and at most `queueLimit` waiting behind
 // them: a bounded queue, so that an overload fails fast instead of piling up.
 
+import type { HookSignal } from './hook-signal.js';
+
+/** Why a wait in the queue ended without a slot. */
+export const TIMED_OUT = new Error('timed out waiting for a slot');
+
 interface Waiter {
   grant(): void;
 }
@@ -27,28 +32,28 @@ export class ConcurrencyGate {
 
   /**
    * Takes a slot: resolves at once or after a wait in the queue, rejects with
-   * `signal.reason` if the signal aborts while waiting, and returns null when
-   * the queue is full. Every resolved `enter` must be paired with `leave`.
+   * TIMED_OUT if the signal aborts while waiting, and returns null when the
+   * queue is full. Every resolved `enter` must be paired with `leave`.
    */
-  enter(signal: AbortSignal): Promise<void> | null {
+  enter(signal: HookSignal): Promise<void> | null {
     if (this.running < this.limit) {
       this.running++;
       return GRANTED;
     }
     if (this.waiting.size >= this.queueLimit) return null;
-    if (signal.aborted) return Promise.reject(signal.reason);
+    if (signal.aborted) return Promise.reject(TIMED_OUT);
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         this.waiting.delete(waiter);
-        reject(signal.reason);
+        reject(TIMED_OUT);
       };
       const waiter: Waiter = {
         grant: () => {
-          signal.removeEventListener('abort', onAbort);
+          signal.offAbort(onAbort);
           resolve();
         },
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal.onAbort(onAbort);
       this.waiting.add(waiter);
     });
   }

@@ -6,6 +6,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { describeError } from './describe-error.js';
+import { HookSignal } from './hook-signal.js';
 import type { Validation, ValidationRequest } from './validation.js';
 import { Verdict } from './validation.js';
 import { HookOutcome, type ValidationObserver } from './validation-observer.js';
@@ -51,13 +52,13 @@ export class ValidationPolicy implements Validation {
 
   check(request: ValidationRequest): Promise<Verdict> {
     const started = this.clock.now();
-    const controller = new AbortController();
-    const cancelTimer = this.clock.setTimeout(() => controller.abort(), this.options.timeoutMs);
+    const signal = new HookSignal();
+    const cancelTimer = this.clock.setTimeout(() => signal.abort(), this.options.timeoutMs);
     return new Promise<Verdict>((resolve) => {
       let left = this.hooks.length;
       let failed = false;
       for (const hook of this.hooks) {
-        this.call(hook, request, controller.signal, started).then((outcome) => {
+        this.call(hook, request, signal, started).then((outcome) => {
           // A refusal answers at once; the other hooks run on to their end or timeout.
           if (outcome === HookOutcome.Refuse) resolve(Verdict.Refuse);
           else if (this.fails(outcome)) failed = true;
@@ -92,7 +93,7 @@ export class ValidationPolicy implements Validation {
   private async call(
     hook: Hook,
     request: ValidationRequest,
-    signal: AbortSignal,
+    signal: HookSignal,
     started: number,
   ): Promise<HookOutcome> {
     const settle = (outcome: HookOutcome, reason?: string): HookOutcome => {
@@ -140,19 +141,21 @@ export class ValidationPolicy implements Validation {
   }
 }
 
+const TIMED_OUT = new Error('timed out');
+
 /** `work`, or a rejection as soon as `signal` aborts, whichever comes first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+function untilAborted<T>(work: Promise<T>, signal: HookSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(TIMED_OUT);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const onAbort = (): void => reject(TIMED_OUT);
+    signal.onAbort(onAbort);
     work.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        signal.offAbort(onAbort);
         resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        signal.offAbort(onAbort);
         reject(err);
       },
     );

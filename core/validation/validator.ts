@@ -1,6 +1,7 @@
 // One hook, whatever its kind (exec, worker, module, webhook): the shape every
 // kind is adapted to, the way `maybeDeferred` unified them in the seed.
 
+import type { HookSignal } from './hook-signal.js';
 import type { ValidationRequest } from './validation.js';
 
 export interface Validator {
@@ -11,7 +12,7 @@ export interface Validator {
    * hook cannot decide. Once `signal` aborts, the hook stops its work and
    * settles soon, so that a concurrency slot is never held by a dead call.
    */
-  decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean>;
+  decide(request: ValidationRequest, signal: HookSignal): Promise<boolean>;
   /** Stops whatever the hook still runs (on shutdown). */
   close?(): Promise<void>;
 }

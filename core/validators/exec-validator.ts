@@ -6,8 +6,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { HookSignal } from '../validation/hook-signal.js';
 import type { ValidationRequest } from '../validation/validation.js';
 import type { Validator } from '../validation/validator.js';
+import { hookEnvironment } from './hook-environment.js';
 import { VerdictScanner } from './verdict-scanner.js';
 
 /** The end of stderr kept to explain a failure in the log. */
@@ -32,20 +34,17 @@ export class ExecValidator implements Validator {
     private readonly args: readonly string[],
     options: ExecOptions,
   ) {
-    this.baseEnv = {};
-    for (const key of ['PATH', 'LANG', ...options.passEnv]) {
-      const value = options.env[key];
-      if (value !== undefined) this.baseEnv[key] = value;
-    }
+    this.baseEnv = hookEnvironment(options.env, options.passEnv);
   }
 
-  decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
+  decide(request: ValidationRequest, signal: HookSignal): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       const env = {
         ...this.baseEnv,
         JNHP_NAME: request.name,
         JNHP_TRANSPORT: request.client.transport,
         JNHP_REMOTE_ADDR: request.client.remoteAddress,
+        JNHP_USER: request.client.user,
       };
       let child: ChildProcess;
       try {
@@ -77,8 +76,7 @@ export class ExecValidator implements Validator {
         // Not yet reaped, so the group id cannot belong to anyone else.
         if (!exited) killGroup();
       };
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) onAbort();
+      signal.onAbort(onAbort);
       this.running.add(child);
 
       // Read stdout to its end even after the verdict, so the program never blocks on a full pipe.
@@ -101,7 +99,7 @@ export class ExecValidator implements Validator {
         child.once('close', () => clearTimeout(timer));
       });
       child.once('close', (code: number | null, killedBy: NodeJS.Signals | null) => {
-        signal.removeEventListener('abort', onAbort);
+        signal.offAbort(onAbort);
         this.running.delete(child);
         const verdict = scanner.finish();
         if (verdict !== null) resolve(verdict);

@@ -2,6 +2,7 @@
 // and a Promise are treated alike. It shares the event loop: a function that
 // blocks belongs in `worker:`.
 
+import type { HookSignal } from '../validation/hook-signal.js';
 import type { ValidationRequest } from '../validation/validation.js';
 import type { Validator } from '../validation/validator.js';
 import { asVerdict, type HookFunction } from './load-function.js';
@@ -12,7 +13,7 @@ export class ModuleValidator implements Validator {
     private readonly fn: HookFunction,
   ) {}
 
-  decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
+  decide(request: ValidationRequest, signal: HookSignal): Promise<boolean> {
     const { transport, remoteAddress, user } = request.client;
     let result: unknown;
     try {
@@ -29,11 +30,11 @@ export class ModuleValidator implements Validator {
     }
     // A Promise cannot be cancelled: stop waiting for it at the timeout, so the slot frees.
     return new Promise<boolean>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const onAbort = (): void => reject(new Error('timed out'));
+      signal.onAbort(onAbort);
       Promise.resolve(result).then(
         (value: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          signal.offAbort(onAbort);
           try {
             resolve(asVerdict(value));
           } catch (err) {
@@ -41,7 +42,7 @@ export class ModuleValidator implements Validator {
           }
         },
         (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          signal.offAbort(onAbort);
           reject(err);
         },
       );

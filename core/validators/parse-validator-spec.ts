@@ -1,11 +1,21 @@
 // A `--validator` SPEC (SPEC section 4) as a typed description, or a clear
 // error saying what is wrong with it.
 
-export const ValidatorKind = { Exec: 'exec', Worker: 'worker', Module: 'module', Webhook: 'webhook' } as const;
+export const ValidatorKind = {
+  Exec: 'exec',
+  Helper: 'helper',
+  Worker: 'worker',
+  Module: 'module',
+  Webhook: 'webhook',
+} as const;
 export type ValidatorKind = (typeof ValidatorKind)[keyof typeof ValidatorKind];
 
 export type ValidatorSpec =
-  | { readonly kind: typeof ValidatorKind.Exec; readonly program: string; readonly args: readonly string[] }
+  | {
+      readonly kind: typeof ValidatorKind.Exec | typeof ValidatorKind.Helper;
+      readonly program: string;
+      readonly args: readonly string[];
+    }
   | {
       readonly kind: typeof ValidatorKind.Worker | typeof ValidatorKind.Module;
       readonly module: string;
@@ -13,7 +23,8 @@ export type ValidatorSpec =
     }
   | { readonly kind: typeof ValidatorKind.Webhook; readonly url: URL };
 
-const EXPECTED = 'expected exec:PROGRAM [ARGS...], worker:MODULE[#export], module:MODULE[#export] or an http(s):// URL';
+const EXPECTED =
+  'expected exec:PROGRAM [ARGS...], helper:PROGRAM [ARGS...], worker:MODULE[#export], module:MODULE[#export] or an http(s):// URL';
 
 /** A SPEC that cannot work; a startup error (the gateway exits 2), never one a client sees. */
 export class ValidatorSpecError extends Error {
@@ -26,10 +37,14 @@ export function badValidator(spec: string, reason: string, cause?: unknown): Val
 
 export function parseValidatorSpec(spec: string): ValidatorSpec {
   const text = spec.trim();
-  if (text.startsWith('exec:')) {
-    const [program, ...args] = text.slice('exec:'.length).trim().split(/\s+/);
-    if (program === undefined || program === '') throw badValidator(spec, 'exec: needs a PROGRAM');
-    return { kind: ValidatorKind.Exec, program, args };
+  for (const kind of [ValidatorKind.Exec, ValidatorKind.Helper] as const) {
+    if (!text.startsWith(`${kind}:`)) continue;
+    const [program, ...args] = text
+      .slice(kind.length + 1)
+      .trim()
+      .split(/\s+/);
+    if (program === undefined || program === '') throw badValidator(spec, `${kind}: needs a PROGRAM`);
+    return { kind, program, args };
   }
   for (const kind of [ValidatorKind.Worker, ValidatorKind.Module] as const) {
     if (!text.startsWith(`${kind}:`)) continue;

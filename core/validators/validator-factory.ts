@@ -5,10 +5,11 @@
 import { describeError } from '../validation/describe-error.js';
 import type { Validator } from '../validation/validator.js';
 import { ExecValidator, findProgram } from './exec-validator.js';
+import type { HelperObserver } from './helper/helper-observer.js';
+import { HelperValidator } from './helper/helper-validator.js';
 import { loadFunction, resolveModule } from './load-function.js';
 import { ModuleValidator } from './module-validator.js';
 import { badValidator, parseValidatorSpec, ValidatorKind } from './parse-validator-spec.js';
-import { WebhookValidator } from './webhook-validator.js';
 import { WorkerPool, WorkerValidator } from './worker-validator.js';
 
 export interface FactoryOptions {
@@ -17,6 +18,10 @@ export interface FactoryOptions {
   readonly passEnv: readonly string[];
   /** Threads of the pool shared by `worker:` hooks. */
   readonly workers: number;
+  /** Processes of each `helper:` hook (`--validator-helpers`). */
+  readonly helpers: number;
+  /** Who hears about helper processes (logs, metrics). */
+  readonly helperObservers?: readonly HelperObserver[];
   /** Where relative programs and modules are found. */
   readonly cwd: string;
 }
@@ -36,6 +41,15 @@ export class ValidatorFactory {
         case ValidatorKind.Exec:
           await findProgram(parsed.program, env, cwd);
           return new ExecValidator(name, parsed.program, parsed.args, { env, passEnv: this.options.passEnv });
+        case ValidatorKind.Helper: {
+          const program = await findProgram(parsed.program, env, cwd);
+          return await HelperValidator.start(name, program, parsed.args, {
+            env,
+            passEnv: this.options.passEnv,
+            processes: this.options.helpers,
+            observers: this.options.helperObservers ?? [],
+          });
+        }
         case ValidatorKind.Worker: {
           const url = resolveModule(parsed.module, cwd);
           this.pool ??= new WorkerPool(this.options.workers);
@@ -46,8 +60,11 @@ export class ValidatorFactory {
           const url = resolveModule(parsed.module, cwd);
           return new ModuleValidator(name, await loadFunction(url, parsed.exportName));
         }
-        case ValidatorKind.Webhook:
+        case ValidatorKind.Webhook: {
+          // undici is large: loaded only by a gateway that has a webhook.
+          const { WebhookValidator } = await import('./webhook-validator.js');
           return new WebhookValidator(parsed.url);
+        }
       }
     } catch (err) {
       throw badValidator(spec, describeError(err), err);

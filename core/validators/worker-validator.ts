@@ -3,6 +3,7 @@
 // On timeout the thread running the call is terminated and replaced.
 
 import { Piscina } from 'piscina';
+import type { HookSignal } from '../validation/hook-signal.js';
 import type { ValidationRequest } from '../validation/validation.js';
 import type { Validator } from '../validation/validator.js';
 import { asVerdict } from './load-function.js';
@@ -47,7 +48,7 @@ export class WorkerValidator implements Validator {
     private readonly exportName: string,
   ) {}
 
-  async decide(request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
+  async decide(request: ValidationRequest, signal: HookSignal): Promise<boolean> {
     const { transport, remoteAddress, user } = request.client;
     const result = await this.pool.run(
       {
@@ -58,7 +59,8 @@ export class WorkerValidator implements Validator {
         name: request.name,
         context: { transport, remoteAddress, user },
       },
-      signal,
+      // piscina terminates the thread running the call when this aborts.
+      signal.toAbortSignal(),
     );
     return asVerdict(result);
   }

@@ -1,5 +1,5 @@
 // A webhook validator for JNHP, as a small Node HTTP server. The gateway
-// POSTs {"name","value","transport","remoteAddress"} for every STORE of a new
+// POSTs {"name","value","transport","remoteAddress","user"} for every STORE of a new
 // name: 204 allows, 403 refuses; anything else (400 for a bad request) is an
 // error, and the STORE fails closed.
 //

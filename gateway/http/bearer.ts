@@ -17,30 +17,32 @@ export const ASK_FOR_TOKEN = 'Bearer realm="jnhp"';
 export const BAD_TOKEN = 'Bearer realm="jnhp", error="invalid_token"';
 
 interface Seen {
-  readonly token: string;
+  readonly header: string;
   readonly generation: number;
   readonly user: AclUser;
 }
 
 /**
- * The user of the token each HTTP connection last sent, so that a keep-alive
- * client pays for hashing its token once, not per request. Comparing a token
- * with the one the same connection sent before reveals nothing about anyone
- * else's; the memory goes with the connection, and a reload voids it.
+ * The user of the bearer token each HTTP connection last sent, so that a
+ * keep-alive client pays for parsing and hashing it once, not per request.
+ * Comparing a header with the one the same connection sent before reveals
+ * nothing about anyone else's token; the memory goes with the connection,
+ * and a reload voids it.
  */
 export class ConnectionTokens {
   private readonly seen = new WeakMap<object, Seen>();
 
   constructor(private readonly access: AccessControl) {}
 
-  /** The enabled user `token` authenticates as, or null. */
-  authenticate(connection: object, token: string): AclUser | null {
+  /** The enabled user the bearer token of an Authorization `header` authenticates as, or null. */
+  authenticate(connection: object, header: string): AclUser | null {
     const generation = this.access.generation;
     const seen = this.seen.get(connection);
-    if (seen !== undefined && seen.token === token && seen.generation === generation) return seen.user;
-    const user = this.access.authenticate(token);
+    if (seen !== undefined && seen.header === header && seen.generation === generation) return seen.user;
+    const token = bearerToken(header);
+    const user = token === null ? null : this.access.authenticate(token);
     if (user === null) this.seen.delete(connection);
-    else this.seen.set(connection, { token, generation, user });
+    else this.seen.set(connection, { header, generation, user });
     return user;
   }
 }

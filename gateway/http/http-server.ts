@@ -3,10 +3,13 @@
 // keep-alive connections able to ask /readyz while commands finish.
 
 import type http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type tls from 'node:tls';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { type SecureOptions, TLS_HANDSHAKE_TIMEOUT_MS } from '../tls/tls-pair.js';
 import type { WsChannel } from '../ws/ws-channel.js';
 import { declaredLength } from './read-body.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
@@ -30,6 +33,8 @@ type AnyHono = Hono<any, any, any>;
 
 export class HttpGateway {
   readonly server: http.Server;
+  /** The same server when it speaks HTTPS and WSS only; null for plain HTTP. */
+  readonly tls: tls.Server | null;
   private draining = false;
   private sockets = 0;
   private inFlight = 0;
@@ -39,11 +44,20 @@ export class HttpGateway {
   private settledWaiter: (() => void) | null = null;
   private settleTimer: NodeJS.Timeout | undefined;
 
-  constructor(app: AnyHono, ws: WsChannel, maxBodyBytes: number) {
-    this.server = createAdaptorServer({
-      fetch: app.fetch,
-      serverOptions: { ...HTTP_TIMEOUTS },
-    }) as http.Server;
+  /** With `secure`, the port speaks HTTPS and WSS only. */
+  constructor(app: AnyHono, ws: WsChannel, maxBodyBytes: number, secure?: SecureOptions) {
+    if (secure === undefined) {
+      this.server = createAdaptorServer({ fetch: app.fetch, serverOptions: { ...HTTP_TIMEOUTS } }) as http.Server;
+      this.tls = null;
+    } else {
+      const server = createAdaptorServer({
+        fetch: app.fetch,
+        createServer: https.createServer,
+        serverOptions: { ...HTTP_TIMEOUTS, ...secure, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+      }) as https.Server;
+      this.server = server;
+      this.tls = server;
+    }
     this.server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveTimeout;
     // Before hono's listener, which may answer synchronously.
     this.server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -57,13 +71,20 @@ export class HttpGateway {
       if (!((declaredLength(req) ?? 0) > maxBodyBytes)) res.writeContinue();
       this.server.emit('request', req, res);
     });
+    // Fresh from the accept, TLS handshake included: a TLS client may send its request as soon as its
+    // side of the handshake ends, before the server has seen the end. (A TLS one stays fresh for the grace.)
     this.server.on('connection', (socket: net.Socket) => {
-      this.sockets++;
       this.fresh.set(socket, performance.now());
       socket.on('close', () => {
-        if (!this.upgraded.has(socket)) this.sockets--;
         this.fresh.delete(socket);
         this.checkSettled();
+      });
+    });
+    // With TLS, requests and upgrades name the TLS socket, known once its handshake is done.
+    this.server.on(secure === undefined ? 'connection' : 'secureConnection', (socket: net.Socket) => {
+      this.sockets++;
+      socket.on('close', () => {
+        if (!this.upgraded.has(socket)) this.sockets--;
       });
     });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -58,10 +58,18 @@ export interface Problem {
   readonly body: string;
 }
 
+/** Each body up to its detail, made once: a 404 per absent name builds only its detail. */
+const BODY_STARTS = new Map<ProblemCode, string>(
+  (Object.keys(KINDS) as ProblemCode[]).map((code) => {
+    const { status, title } = KINDS[code];
+    const start = JSON.stringify({ type: `urn:jnhp:problem:${code}`, title, status, detail: '' });
+    return [code, start.slice(0, start.length - '""}'.length)];
+  }),
+);
+
 /** The problem for `code`; `detail` says what happened in this request. */
 export function problem(code: ProblemCode, detail: string): Problem {
-  const { status, title } = KINDS[code];
-  return { status, body: JSON.stringify({ type: `urn:jnhp:problem:${code}`, title, status, detail }) };
+  return { status: KINDS[code].status, body: `${BODY_STARTS.get(code)}${JSON.stringify(detail)}}` };
 }
 
 export function problemOf(error: JnhpError): Problem {

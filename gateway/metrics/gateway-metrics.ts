@@ -7,6 +7,7 @@ import { Outcome } from '../../core/command-observer.js';
 import { Op } from '../../core/protocol/command.js';
 import { type Transport, Transport as Transports } from '../../core/validation/validation.js';
 import type { HookOutcome, ValidationObserver } from '../../core/validation/validation-observer.js';
+import type { HelperObserver, HelperPoolView } from '../../core/validators/helper/helper-observer.js';
 import { CommandMetrics, LATENCY_BOUNDS } from './command-metrics.js';
 
 /** Open connections of one transport (`http`: sockets, keep-alive ones included). */
@@ -14,12 +15,13 @@ export type ConnectionCount = (transport: Transport) => number;
 
 const HOOK_BOUNDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export class GatewayMetrics implements ValidationObserver {
+export class GatewayMetrics implements ValidationObserver, HelperObserver {
   readonly registry = new Registry();
   /** The CommandObserver every transport reports to. */
   readonly commands = new CommandMetrics();
   private readonly hookCalls: Counter<'hook' | 'outcome'>;
   private readonly hookSeconds: Histogram<'hook'>;
+  private readonly helperPools: HelperPoolView[] = [];
 
   /** `clientMemory`: bytes held for TCP and WebSocket clients (see --max-client-memory). */
   constructor(openConnections: ConnectionCount, clientMemory: () => number = () => 0) {
@@ -79,7 +81,31 @@ export class GatewayMetrics implements ValidationObserver {
       buckets: HOOK_BOUNDS,
       registers,
     });
+    const pools = this.helperPools;
+    new Counter({
+      name: 'jnhp_validator_helper_restarts_total',
+      help: 'Restarts of each helper process, by hook and process',
+      labelNames: ['hook', 'process'],
+      registers,
+      collect() {
+        this.reset();
+        forEachHelper(pools, (labels, pool, i) => this.inc(labels, pool.restarts(i)));
+      },
+    });
+    new Gauge({
+      name: 'jnhp_validator_helper_in_flight',
+      help: 'Requests sent to each helper process and not answered yet, by hook and process',
+      labelNames: ['hook', 'process'],
+      registers,
+      collect() {
+        forEachHelper(pools, (labels, pool, i) => this.set(labels, pool.inFlight(i)));
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  poolStarted(pool: HelperPoolView): void {
+    this.helperPools.push(pool);
   }
 
   hookSettled(hook: string, outcome: HookOutcome, seconds: number): void {
@@ -95,6 +121,13 @@ export class GatewayMetrics implements ValidationObserver {
   render(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+function forEachHelper(
+  pools: readonly HelperPoolView[],
+  visit: (labels: { hook: string; process: string }, pool: HelperPoolView, index: number) => void,
+): void {
+  for (const pool of pools) for (let i = 0; i < pool.size; i++) visit({ hook: pool.hook, process: String(i) }, pool, i);
 }
 
 /**

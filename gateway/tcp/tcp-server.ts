@@ -104,9 +104,17 @@ class TcpPeer implements Peer, OutputOwner {
   }
 }
 
+/** Socket options of the JNHP listeners, plain and TLS. */
+export const TCP_SOCKET_OPTIONS = { allowHalfOpen: true, noDelay: true } as const;
+
 export function createTcpServer(engine: Engine, options: TcpServerOptions): net.Server {
+  return net.createServer(TCP_SOCKET_OPTIONS, tcpConnectionHandler(engine, options));
+}
+
+/** Serves JNHP on one accepted socket: a plain one, or a TLS one once its handshake is done. */
+export function tcpConnectionHandler(engine: Engine, options: TcpServerOptions): (socket: net.Socket) => void {
   const { connections, logger } = options;
-  return net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  return (socket) => {
     const peer = new TcpPeer(socket, connections);
     const session = new LineSession(engine, peer, {
       maxLineBytes: options.maxLineBytes,
@@ -146,5 +154,5 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
       session.destroy();
       connections.delete(connection);
     });
-  });
+  };
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnGateway } from '../helpers/spawn-gateway.js';
 import { clientFrame, FrameReader, Opcode, rawWebSocket } from '../helpers/ws-frames.js';
 import type { LoadResult } from './load-generator.js';
+import { recordRatio } from './ratios.js';
 import { httpReader, openPlain, type ResponseReader, runRoundTrips } from './round-trip-load.js';
 import { type BenchSettings, formatResult, KEYS, keyName, preload, VALUE } from './tcp-bench.js';
 
@@ -18,7 +19,7 @@ interface Server {
   stop(): void;
 }
 
-async function startCeiling(kind: 'hono' | 'ws'): Promise<Server> {
+async function startCeiling(kind: 'hono' | 'node' | 'ws'): Promise<Server> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'http-ceiling-server.js');
   const child = spawn(process.execPath, [script, kind, VALUE], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -90,6 +91,7 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
   const base = { connections: s.connections, warmupMs: s.warmupMs, durationMs: s.durationMs };
   const hono = await startCeiling('hono');
   const echo = await startCeiling('ws');
+  const bare = await startCeiling('node');
   const gateway = await spawnGateway();
   try {
     await preload(gateway.tcpPort, KEYS);
@@ -98,6 +100,8 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
     let honoPutTop: LoadResult | null = null;
     let get: LoadResult | null = null;
     let put: LoadResult | null = null;
+    let nodeTop: LoadResult | null = null;
+    let nodePutTop: LoadResult | null = null;
     let echoTop: LoadResult | null = null;
     let ws: LoadResult | null = null;
     const best = (a: LoadResult | null, b: LoadResult): LoadResult =>
@@ -113,6 +117,16 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
           request: cycling(getRequests()),
           reader: httpReader(200),
           watchPids: [hono.pid],
+        }),
+      );
+      nodeTop = best(
+        nodeTop,
+        await runRoundTrips({
+          ...http,
+          port: bare.port,
+          request: cycling(getRequests()),
+          reader: httpReader(200),
+          watchPids: [bare.pid],
         }),
       );
       get = best(
@@ -133,6 +147,16 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
           request: putRequests(`c${round}_`),
           reader: httpReader(200),
           watchPids: [hono.pid],
+        }),
+      );
+      nodePutTop = best(
+        nodePutTop,
+        await runRoundTrips({
+          ...http,
+          port: bare.port,
+          request: putRequests(`n${round}_`),
+          reader: httpReader(201),
+          watchPids: [bare.pid],
         }),
       );
       put = best(
@@ -168,17 +192,25 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
       );
     }
     const c = `c=${s.connections}`;
+    const getLabel = `http GET /keys/{name} (memory) ${c}`;
+    const putLabel = `http PUT /keys/{name} unique (memory) ${c}`;
+    recordRatio(getLabel, get as LoadResult, 'bare node:http + Map', nodeTop as LoadResult, 0.9);
+    recordRatio(putLabel, put as LoadResult, 'bare node:http + Map', nodePutTop as LoadResult, 0.9);
+    recordRatio(`ws GET round trip (memory) ${c}`, ws as LoadResult, 'bare ws echo', echoTop as LoadResult, 0.9);
     return [
       formatResult(`http ceiling: bare hono app, GETs ${c}`, honoTop as LoadResult),
-      formatResult(`http GET /keys/{name} (memory) ${c}`, get as LoadResult, honoTop as LoadResult),
+      formatResult(`http ceiling: bare node:http + Map, GETs ${c}`, nodeTop as LoadResult),
+      formatResult(getLabel, get as LoadResult, nodeTop as LoadResult),
       formatResult(`http ceiling: bare hono app, PUTs ${c}`, honoPutTop as LoadResult),
-      formatResult(`http PUT /keys/{name} unique (memory) ${c}`, put as LoadResult, honoPutTop as LoadResult),
+      formatResult(`http ceiling: bare node:http + Map, PUTs ${c}`, nodePutTop as LoadResult),
+      formatResult(putLabel, put as LoadResult, nodePutTop as LoadResult),
       formatResult(`ws ceiling: bare ws echo server ${c}`, echoTop as LoadResult),
       formatResult(`ws GET round trip (memory) ${c}`, ws as LoadResult, echoTop as LoadResult),
     ];
   } finally {
     hono.stop();
     echo.stop();
+    bare.stop();
     await gateway.stop();
   }
 }

@@ -3,6 +3,7 @@
 // per-reply allocation, so that it outruns the server it measures.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { LatencyHistogram } from './latency-histogram.js';
 import { measureWindow } from './measure-window.js';
 
@@ -22,8 +23,16 @@ export interface LoadOptions {
   readonly expect?: (reply: Buffer, start: number, end: number) => boolean;
   /** Processes whose CPU use over the measured window is reported (the servers). */
   readonly watchPids?: readonly number[];
+  /**
+   * Replies are RESP (Redis driven directly with inline commands): a `$N`
+   * line with N >= 0 and the line after it are one reply, `expect` sees the
+   * second. Values never hold a line end, so lines still frame the replies.
+   */
+  readonly resp?: boolean;
   /** Lines each connection sends first (an AUTH), answered before its commands; their replies are not counted. */
   readonly preamble?: { readonly bytes: Buffer; readonly replies: number };
+  /** Connects over TLS with these options (their `ca`, say). */
+  readonly tls?: tls.ConnectionOptions;
 }
 
 export interface LoadResult {
@@ -54,7 +63,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         let head = 0;
         let inFlight = 0;
         const port = options.ports?.[conn % options.ports.length] ?? options.port;
-        const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+        const socket =
+          options.tls === undefined
+            ? net.connect({ port, host: '127.0.0.1', noDelay: true })
+            : tls.connect({ port, host: '127.0.0.1', ...options.tls }).setNoDelay(true);
         sockets.push(socket);
         let skip = options.preamble?.replies ?? 0;
         const send = (count: number): void => {
@@ -64,6 +76,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           socket.write(options.commands(conn, count));
         };
         let partial: Buffer | null = null;
+        /** RESP: the line before was a bulk string's length, this one is its data. */
+        let bulkNext = false;
+        const resp = options.resp === true;
         socket.on('data', (chunk: Buffer) => {
           const data = partial ? Buffer.concat([partial, chunk]) : chunk;
           partial = null;
@@ -77,6 +92,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             nl = data.indexOf(10, from);
           }
           while (nl !== -1) {
+            if (resp && !bulkNext && data[from] === 0x24 && data[from + 1] !== 0x2d) {
+              bulkNext = true;
+              from = nl + 1;
+              nl = data.indexOf(10, from);
+              continue;
+            }
+            bulkNext = false;
             if (options.expect && !options.expect(data, from, nl - 1)) unexpected++;
             if (measuring) histogram.record((now - (sentAt[head] as number)) * 1000);
             head = (head + 1) % depth;
@@ -89,7 +111,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (measuring) ops += replies;
           if (!stopping && replies > 0) send(replies);
         });
-        socket.once('connect', () => {
+        socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () => {
           if (options.preamble !== undefined) socket.write(options.preamble.bytes);
           send(depth);
           resolve();

@@ -1,231 +1,151 @@
-// TCP GET and STORE through the Redis store, with 1 and 3 gateway instances,
-// beside the ceiling: redis-benchmark on the same redis-server in the same
-// run. The Redis is the test helper's own (append-only, fsync always, as the
-// shipped compose file runs it), on a free port in a temp dir.
+// TCP through the Redis store beside Redis itself, driven by the same load
+// generator (Redis takes the same lines as inline commands and answers RESP),
+// in alternating rounds on one redis-server: the test helper's own
+// (append-only, fsync always, as the shipped compose file runs it).
+//
+//   absent GET (a Redis round trip each)  vs  GET of the same keys, direct
+//   STORE of fresh names                  vs  SET key value NX, direct
+//   GET of stored names (local cache)     vs  GET of stored keys, direct
+//
+// The write script's own cost is shown beside SET NX (EVALSHA, direct).
 
-import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { WRITE_SCRIPT, WRITE_SCRIPT_SHA } from '../../core/store/redis-write-script.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
-import type { LoadResult } from './load-generator.js';
-import { runLoad } from './load-generator.js';
-import { cpuSeconds } from './process-cpu.js';
-import {
-  type BenchSettings,
-  bestOf,
-  formatResult,
-  getCommands,
-  KEYS,
-  keyName,
-  preload,
-  storeCommands,
-  VALUE,
-} from './tcp-bench.js';
+import { type CommandSource, cyclingCommands, type LoadOptions, type LoadResult, runLoad } from './load-generator.js';
+import { recordRatio } from './ratios.js';
+import { type BenchSettings, formatResult, getCommands, KEYS, keyName, preload, VALUE } from './tcp-bench.js';
 
-interface Ceiling {
+const PREFIX = 'bench:';
+
+/** Fresh names, numbered per connection: `line(name)` makes the command. */
+function freshCommands(tag: string, line: (name: string) => string): CommandSource {
+  const seq: number[] = [];
+  return (conn, count) => {
+    let n = seq[conn] ?? 0;
+    let text = '';
+    for (let i = 0; i < count; i++) text += line(`${tag}${conn}_${n++}`);
+    seq[conn] = n;
+    return Buffer.from(text);
+  };
+}
+
+const absentGets = (prefix: string): CommandSource =>
+  cyclingCommands(Array.from({ length: KEYS }, (_, i) => `GET ${prefix}none${keyName((i * 7919) % KEYS)}\r\n`));
+const storedGets = (prefix: string): CommandSource =>
+  cyclingCommands(Array.from({ length: KEYS }, (_, i) => `GET ${prefix}${keyName((i * 7919) % KEYS)}\r\n`));
+
+const exactly =
+  (text: string) =>
+  (b: Buffer, start: number, end: number): boolean => {
+    const want = Buffer.from(text);
+    return end - start === want.length && b.compare(want, 0, want.length, start, end) === 0;
+  };
+
+/** Rows compared with their ceilings, measured in alternating rounds; the best round of each is kept. */
+interface Pair {
   readonly label: string;
-  readonly result: LoadResult;
+  /** The least share of the ceiling the gateway row should reach. */
+  readonly goal: number;
+  readonly ceilingLabel: string;
+  /** The ceiling's name in the table of ratios. */
+  readonly ceilingName: string;
+  readonly gateway: (round: number) => Promise<LoadResult>;
+  readonly ceiling: (round: number) => Promise<LoadResult>;
 }
 
-/** One redis-benchmark figure, run long enough for `seconds` after a short calibration. */
-async function redisBenchmark(
-  port: number,
-  redisPid: number,
-  label: string,
-  args: readonly string[],
-  seconds: number,
-): Promise<Ceiling> {
-  const once = async (requests: number): Promise<{ rps: number; p50: number; p99: number; cores: number }> => {
-    const before = cpuSeconds(redisPid);
-    const started = performance.now();
-    const csv = await run('redis-benchmark', ['-p', String(port), '-n', String(requests), '--csv', ...args]);
-    const elapsed = (performance.now() - started) / 1000;
-    const cores = (cpuSeconds(redisPid) - before) / elapsed;
-    // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-    const row = csv.trim().split('\n').pop() ?? '';
-    const fields = row.split(',').map((f) => Number(f.replaceAll('"', '')));
-    return { rps: fields[1] ?? 0, p50: fields[4] ?? 0, p99: fields[6] ?? 0, cores };
-  };
-  const probe = await once(20_000);
-  const r = await once(Math.max(20_000, Math.round(probe.rps * seconds)));
-  const result: LoadResult = {
-    ops: 0,
-    opsPerSecond: r.rps,
-    p50Micros: Math.round(r.p50 * 1000),
-    p99Micros: Math.round(r.p99 * 1000),
-    unexpected: 0,
-    serverCores: r.cores,
-    clientCores: Number.NaN,
-  };
-  return { label, result };
-}
-
-/** GETs every bench name once on one connection and waits for all the replies. */
-async function readAll(port: number): Promise<void> {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  let lines = '';
-  for (let i = 0; i < KEYS; i++) lines += `GET ${keyName(i)}\r\n`;
-  await new Promise<void>((resolve) => {
-    let seen = 0;
-    socket.on('data', (chunk: Buffer) => {
-      for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, nl + 1)) seen++;
-      if (seen >= KEYS) resolve();
-    });
-    socket.write(lines);
-  });
-  socket.destroy();
-}
-
-function run(command: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      out += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      err += t;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${err.trim()}`)),
-    );
-  });
+async function measurePairs(rounds: number, pairs: readonly Pair[]): Promise<string[]> {
+  const best = pairs.map(() => ({ gateway: null as LoadResult | null, ceiling: null as LoadResult | null }));
+  const better = (a: LoadResult | null, b: LoadResult): LoadResult =>
+    a === null || b.opsPerSecond > a.opsPerSecond ? b : a;
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, pair] of pairs.entries()) {
+      const slot = best[i] as (typeof best)[number];
+      slot.ceiling = better(slot.ceiling, await pair.ceiling(round));
+      slot.gateway = better(slot.gateway, await pair.gateway(round));
+    }
+  }
+  const lines: string[] = [];
+  for (const [i, pair] of pairs.entries()) {
+    const slot = best[i] as (typeof best)[number];
+    lines.push(formatResult(pair.ceilingLabel, slot.ceiling as LoadResult));
+    lines.push(formatResult(pair.label, slot.gateway as LoadResult, slot.ceiling as LoadResult));
+    recordRatio(pair.label, slot.gateway as LoadResult, pair.ceilingName, slot.ceiling as LoadResult, pair.goal);
+  }
+  return lines;
 }
 
 export async function redisBench(s: BenchSettings): Promise<string[]> {
   if (spawnSync('redis-server', ['--version']).status !== 0) return ['redis: skipped (redis-server not on PATH)'];
-  const seconds = s.durationMs / 1000;
   const load = { connections: s.connections, depth: s.depth, warmupMs: s.warmupMs, durationMs: s.durationMs };
+  const cd = `c=${s.connections} d=${s.depth}`;
   const redis = await startRedisServer();
-  const gateways: SpawnedGateway[] = [];
-  const lines: string[] = [];
+  let gateway: SpawnedGateway | null = null;
   try {
     const raw = new Redis(redis.port, '127.0.0.1');
     await raw.script('LOAD', WRITE_SCRIPT);
     raw.disconnect();
-
-    // The ceiling: redis-benchmark, pipelined like the load generator (-P = depth, -c = connections), and unpipelined.
-    const rb = (pipeline: number): string[] => ['-c', String(s.connections), '-P', String(pipeline)];
+    gateway = await spawnGateway(['--store', 'redis', '--redis-url', redis.url, '--redis-prefix', PREFIX]);
+    await gateway.waitForLog((l) => l.msg === 'store connected');
+    const g = gateway;
+    await preload(g.tcpPort, KEYS);
+    const direct = (o: Omit<LoadOptions, 'port' | 'connections' | 'depth' | 'warmupMs' | 'durationMs'>) =>
+      runLoad({ ...load, ...o, port: redis.port, watchPids: [redis.pid], resp: true });
+    const through = (o: Omit<LoadOptions, 'port' | 'connections' | 'depth' | 'warmupMs' | 'durationMs'>) =>
+      runLoad({ ...load, ...o, port: g.tcpPort, watchPids: [g.pid, redis.pid] });
     const far = '99999999999999';
-    await run('redis-benchmark', [
-      '-p',
-      String(redis.port),
-      '-n',
-      '100000',
-      '-r',
-      String(KEYS),
-      ...rb(16),
-      'SET',
-      'rb:__rand_int__',
-      VALUE,
-    ]);
-    const ceilings: Ceiling[] = [];
-    for (const p of [s.depth, 1]) {
-      ceilings.push(
-        await redisBenchmark(
-          redis.port,
-          redis.pid,
-          `GET -P ${p}`,
-          [...rb(p), '-r', String(KEYS), 'GET', 'rb:__rand_int__'],
-          seconds,
-        ),
-        await redisBenchmark(
-          redis.port,
-          redis.pid,
-          `SET NX -P ${p}`,
-          [...rb(p), '-r', '1000000000', 'SET', `rbs${p}:__rand_int__`, VALUE, 'NX'],
-          seconds,
-        ),
-        await redisBenchmark(
-          redis.port,
-          redis.pid,
-          `STORE script -P ${p}`,
-          [
-            ...rb(p),
-            '-r',
-            '1000000000',
-            'EVALSHA',
-            WRITE_SCRIPT_SHA,
-            '2',
-            `rbe${p}:__rand_int__`,
-            `rbe${p}:__rand_int__ token`,
-            VALUE,
-            't',
-            far,
-            '5000',
-          ],
-          seconds,
-        ),
-      );
-    }
-    const ceiling = (label: string): LoadResult => (ceilings.find((c) => c.label === label) as Ceiling).result;
-    for (const c of ceilings) {
-      lines.push(
-        formatResult(`redis-benchmark ${c.label} c=${s.connections}`, c.result).replace(/ client NaN/, ' client  n/a'),
-      );
-    }
-
-    const value = Buffer.from(VALUE);
-    const isValue = (b: Buffer, start: number, end: number): boolean =>
-      end - start === value.length && b.compare(value, 0, value.length, start, end) === 0;
-    const stored = Buffer.from('W00T!');
-    const isStored = (b: Buffer, start: number, end: number): boolean =>
-      end - start === stored.length && b.compare(stored, 0, stored.length, start, end) === 0;
-
-    for (const cache of ['0', '100000']) {
-      for (const count of [1, 3]) {
-        const started = await Promise.all(
-          Array.from({ length: count }, () =>
-            spawnGateway([
-              '--store',
-              'redis',
-              '--redis-url',
-              redis.url,
-              '--redis-prefix',
-              'bench:',
-              '--redis-cache-names',
-              cache,
-            ]),
-          ),
-        );
-        gateways.push(...started);
-        await Promise.all(started.map((g) => g.waitForLog((l) => l.msg === 'store connected')));
-        const ports = started.map((g) => g.tcpPort);
-        const watchPids = [...started.map((g) => g.pid), redis.pid];
-        await preload(ports[0] as number, KEYS);
-        // Every gateway reads every name once: with the cache on, the figure is then its steady state.
-        await Promise.all(ports.map((port) => readAll(port)));
-        const shape = `${count} gateway${count > 1 ? 's' : ''}, cache ${cache === '0' ? 'off' : 'on'}`;
-        const label = (what: string): string => `tcp ${what} (redis, ${shape}) c=${s.connections} d=${s.depth}`;
-        const get = await bestOf(s.rounds, () =>
-          runLoad({ ...load, port: 0, ports, commands: getCommands(), watchPids, expect: isValue }),
-        );
-        lines.push(formatResult(label('GET'), get, ceiling(`GET -P ${s.depth}`)));
-        if (cache === '0') {
-          const store = await runLoad({
-            ...load,
-            port: 0,
-            ports,
-            commands: storeCommands(`r${count}_`),
-            watchPids,
-            expect: isStored,
-          });
-          lines.push(formatResult(label('STORE unique names'), store, ceiling(`STORE script -P ${s.depth}`)));
-        }
-        await Promise.all(started.map((g) => g.stop()));
-      }
-    }
+    const pairs: Pair[] = [
+      {
+        ceilingLabel: `redis direct: GET absent keys ${cd}`,
+        ceilingName: 'Redis direct GET (absent)',
+        goal: 0.5,
+        ceiling: () => direct({ commands: absentGets(PREFIX), expect: exactly('$-1') }),
+        label: `tcp GET absent names (redis) ${cd}`,
+        gateway: () => through({ commands: absentGets(''), expect: exactly('') }),
+      },
+      {
+        ceilingLabel: `redis direct: SET key value NX ${cd}`,
+        ceilingName: 'Redis direct SET NX',
+        goal: 0.4,
+        ceiling: (round) =>
+          direct({
+            commands: freshCommands(`d${round}_`, (n) => `SET ${PREFIX}${n} ${VALUE} NX\r\n`),
+            expect: exactly('+OK'),
+          }),
+        label: `tcp STORE fresh names (redis) ${cd}`,
+        gateway: (round) =>
+          through({
+            commands: freshCommands(`g${round}_`, (n) => `STORE ${n} ${VALUE}\r\n`),
+            expect: exactly('W00T!'),
+          }),
+      },
+      {
+        ceilingLabel: `redis direct: GET stored keys ${cd}`,
+        ceilingName: 'Redis direct GET (stored)',
+        goal: 1,
+        ceiling: () => direct({ commands: storedGets(PREFIX), expect: exactly(VALUE) }),
+        label: `tcp GET stored names (redis, cache) ${cd}`,
+        gateway: () => through({ commands: getCommands(), expect: exactly(VALUE) }),
+      },
+    ];
+    const lines = await measurePairs(s.rounds, pairs);
+    // What the write script costs Redis, beside SET NX: the same load, direct.
+    const script = await direct({
+      commands: freshCommands('e_', (n) => {
+        const key = `${PREFIX}${n}`;
+        return `EVALSHA ${WRITE_SCRIPT_SHA} 2 ${key} ${key}_t 5000 ${far} ${VALUE} t ${far}\r\n`;
+      }),
+      expect: exactly(':1'),
+    });
+    lines.push(formatResult(`redis direct: the write script, one STORE a call ${cd}`, script));
     lines.push(
-      '  (ceilings: redis-benchmark on the same redis-server; "% of ceiling" compares GET with GET and STORE with the write script, both pipelined like the load; cpu server = gateways + redis)',
+      `  (one gateway and one redis-server, append-only with fsync always; "% of ceiling" compares each gateway row with the Redis row above it, same load generator, alternating rounds; cpu server = gateway + redis)`,
     );
     return lines;
   } finally {
-    await Promise.all(gateways.map((g) => g.stop()));
+    await gateway?.stop();
     await redis.stop();
   }
 }

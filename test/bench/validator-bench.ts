@@ -1,6 +1,7 @@
 // STORE throughput through each kind of validation hook that allows at once
-// (exec, worker, module, webhook), and GET latency on other connections
-// while STOREs wait on a slow validator: the event loop must stay free.
+// (exec, helper, worker, module, webhook) and through a helper that takes
+// 10 ms, and GET latency on other connections while STOREs wait on a slow
+// validator: the event loop must stay free.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -14,8 +15,11 @@ const fixture = (file: string): string => path.join(root, 'test', 'fixtures', 'v
 /** How long the slow validator takes; STOREs wait on it while GETs are measured. */
 const SLOW_SECONDS = 0.5;
 const SLOW_CONNECTIONS = 16;
+/** How long the slow helper takes per request, and the concurrency it is given. */
+const SLOW_HELPER_MS = 10;
+const SLOW_HELPER_CONCURRENCY = 64;
 
-async function startWebhook(): Promise<{ url: string; child: ChildProcess }> {
+async function startWebhook(): Promise<{ url: string; pid: number; child: ChildProcess }> {
   const script = path.join(root, 'dist', 'deploy', 'validators', 'webhook-server.js');
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, PORT: '0' },
@@ -25,7 +29,7 @@ async function startWebhook(): Promise<{ url: string; child: ChildProcess }> {
     child.stdout?.setEncoding('utf8').once('data', (text: string) => resolve(JSON.parse(text).url));
     child.once('exit', (code) => reject(new Error(`webhook server exited ${code}`)));
   });
-  return { url, child };
+  return { url, pid: child.pid as number, child };
 }
 
 async function withGateway<T>(args: readonly string[], run: (gateway: SpawnedGateway) => Promise<T>): Promise<T> {
@@ -42,30 +46,51 @@ const absentGets = () =>
   cyclingCommands(Array.from({ length: KEYS }, (_, i) => `GET ${keyName((i * 7919) % KEYS)}\r\n`));
 const isEmptyLine = (_: Buffer, start: number, end: number): boolean => end - start <= 0;
 
+/** Pids of the helper processes a gateway started (from its log), to count their CPU with it. */
+const helperPids = (gateway: SpawnedGateway): number[] =>
+  gateway.logs.filter((l) => l.msg === 'helper started').map((l) => Number(l.helperPid));
+
 export async function validatorBench(s: BenchSettings): Promise<string[]> {
   const timing = { warmupMs: s.warmupMs, durationMs: s.durationMs };
-  // A STORE that needs a validator holds back later lines of its connection, so pipelining adds nothing.
-  const storeLoad = { ...timing, connections: s.connections, depth: 1 };
+  // A STORE that needs a validator holds back later lines of its connection:
+  // at most one STORE per connection is in flight, whatever the depth; the
+  // depth only keeps the next line ready in the gateway.
   const lines: string[] = [];
   const webhook = await startWebhook();
+  const sample = (file: string): string => path.join(root, 'deploy', 'validators', file);
   try {
-    const kinds: [string, string][] = [
-      ['exec: sh script', `exec:${fixture('allow.sh')}`],
-      ['worker: true', `worker:${fixture('allow-worker.mjs')}`],
-      ['module: true', `module:${fixture('allow-worker.mjs')}`],
-      ['webhook: local 204', webhook.url],
+    const slowHelper = [
+      '--validator',
+      `helper:${fixture('slow-helper.mjs')} ${SLOW_HELPER_MS}`,
+      '--validator-concurrency',
+      String(SLOW_HELPER_CONCURRENCY),
     ];
-    for (const [label, validator] of kinds) {
-      const result = await withGateway(['--validator', validator], (gateway) =>
+    // [label, gateway arguments, connections]
+    const kinds: [string, string[], number][] = [
+      ['no hook', [], s.connections],
+      ['exec: sh script', ['--validator', `exec:${fixture('allow.sh')}`], s.connections],
+      ['helper: node sample x2', ['--validator', `helper:${sample('jnhp-helper.mjs')}`], s.connections],
+      ['helper: python sample x2', ['--validator', `helper:${sample('jnhp-helper.py')}`], s.connections],
+      ['worker: true', ['--validator', `worker:${fixture('allow-worker.mjs')}`], s.connections],
+      ['module: true', ['--validator', `module:${fixture('allow-worker.mjs')}`], s.connections],
+      ['webhook: local 204', ['--validator', webhook.url], s.connections],
+      [`helper: ${SLOW_HELPER_MS} ms, conc. ${SLOW_HELPER_CONCURRENCY}`, slowHelper, s.connections],
+      // One STORE in flight per connection: c=50 caps the 10 ms helper at 5,000/s; more connections show its own bound.
+      [`helper: ${SLOW_HELPER_MS} ms, conc. ${SLOW_HELPER_CONCURRENCY}`, slowHelper, 2 * SLOW_HELPER_CONCURRENCY],
+    ];
+    for (const [kind, args, connections] of kinds) {
+      const result = await withGateway(args, (gateway) =>
         runLoad({
-          ...storeLoad,
+          ...timing,
+          connections,
+          depth: s.depth,
           port: gateway.tcpPort,
           commands: storeCommands('v'),
-          watchPids: [gateway.pid],
+          watchPids: [gateway.pid, ...helperPids(gateway), ...(args.includes(webhook.url) ? [webhook.pid] : [])],
           expect: (b, start, end) => b.toString('latin1', start, end) === 'W00T!',
         }),
       );
-      lines.push(formatResult(`tcp STORE, ${label} c=${s.connections} d=1`, result));
+      lines.push(formatResult(`tcp STORE, ${kind} c=${connections} d=${s.depth}`, result));
     }
   } finally {
     webhook.child.kill('SIGTERM');

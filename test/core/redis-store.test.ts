@@ -365,3 +365,92 @@ describeWithRedis('RedisStore when a reply is lost', () => {
     }
   });
 });
+
+describeWithRedis('RedisStore batching what one turn of the event loop sends', () => {
+  let redis: RedisServer;
+  let raw: Redis;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    raw = new Redis(redis.port, '127.0.0.1');
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await redis?.stop();
+  });
+
+  /** Calls of each Redis command so far. */
+  const calls = async (): Promise<Record<string, number>> => {
+    const counts: Record<string, number> = {};
+    for (const match of (await raw.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g)) {
+      counts[match[1] as string] = Number(match[2]);
+    }
+    return counts;
+  };
+
+  it('answers reads and STOREs started together in their order, with a few commands for many', async () => {
+    const { store } = await openStore(redis.url, { prefix: 'batch1:', cacheNames: 0 });
+    try {
+      const before = await calls();
+      const answers = Promise.all([
+        store.putIfAbsent(Name.of('a'), '1'),
+        store.get(Name.of('a')),
+        store.has(Name.of('a')),
+        store.putIfAbsent(Name.of('a'), '2'),
+        store.get(Name.of('b')),
+        store.has(Name.of('b')),
+        store.putIfAbsent(Name.of('b'), 'x'),
+        store.putIfAbsent(Name.of('c'), 'y'),
+        store.get(Name.of('b')),
+        store.get(Name.of('c')),
+        ...Array.from({ length: 40 }, (_, i) => store.putIfAbsent(Name.of(`many${i}`), `v${i}`)),
+        ...Array.from({ length: 40 }, (_, i) => store.get(Name.of(`many${i}`))),
+      ]);
+      const got = await answers;
+      expect(got.slice(0, 10)).toEqual([true, '1', true, false, undefined, false, true, true, 'x', 'y']);
+      expect(got.slice(10, 50)).toEqual(Array(40).fill(true));
+      expect(got.slice(50)).toEqual(Array.from({ length: 40 }, (_, i) => `v${i}`));
+      const after = await calls();
+      const sent = (command: string): number => (after[command] ?? 0) - (before[command] ?? 0);
+      // 90 operations in 8 runs of reads or of STOREs; the run of 40 STOREs takes two script calls.
+      expect(sent('evalsha')).toBe(5);
+      expect(sent('mget')).toBe(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives one W00T! when many STOREs of one name go out in one script call', async () => {
+    const { store } = await openStore(redis.url, { prefix: 'batch2:' });
+    try {
+      const stored = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.putIfAbsent(Name.of('contested'), `v${i}`)),
+      );
+      expect(stored.filter((s) => s)).toEqual([true]);
+      expect(await raw.get('batch2:contested')).toBe(`v${stored.indexOf(true)}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('re-sends a batch of STOREs whose reply was lost, and recognises each of its own writes', async () => {
+    const proxy = await TcpProxy.start(redis.port);
+    const { store } = await openStore(proxy.url, { prefix: 'batch3:' });
+    try {
+      proxy.loseReply(
+        (request) => /evalsha/i.test(request.toString('latin1')),
+        (reply) => reply.toString('latin1').startsWith('*'),
+      );
+      const names = Array.from({ length: 10 }, (_, i) => `lost${i}`);
+      const stored = Promise.all(names.map((name) => store.putIfAbsent(Name.of(name), `value of ${name}`)));
+      await proxy.waitForCut();
+      // Redis applied the batch; only its answer was lost.
+      expect(await raw.get('batch3:lost9')).toBe('value of lost9');
+      proxy.admit();
+      expect(await stored).toEqual(Array(10).fill(true));
+      for (const name of names) expect(await raw.get(`batch3:${name}`)).toBe(`value of ${name}`);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { HookSignal } from '../../core/validation/hook-signal.js';
 import type { ValidationRequest, Verdict } from '../../core/validation/validation.js';
 import type { HookOutcome, ValidationObserver } from '../../core/validation/validation-observer.js';
 import { type PolicyOptions, ValidationPolicy } from '../../core/validation/validation-policy.js';
@@ -12,7 +13,7 @@ const REQUEST: ValidationRequest = {
 };
 
 interface Call {
-  readonly signal: AbortSignal;
+  readonly signal: HookSignal;
   allow(): void;
   refuse(): void;
   fail(message?: string): void;
@@ -29,7 +30,7 @@ class ManualHook implements Validator {
     private readonly stopsOnAbort = true,
   ) {}
 
-  decide(_request: ValidationRequest, signal: AbortSignal): Promise<boolean> {
+  decide(_request: ValidationRequest, signal: HookSignal): Promise<boolean> {
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     return new Promise<boolean>((resolve, reject) => {
@@ -46,7 +47,7 @@ class ManualHook implements Validator {
         refuse: () => end(() => resolve(false)),
         fail: (message = 'hook failed') => end(() => reject(new Error(message))),
       };
-      if (this.stopsOnAbort) signal.addEventListener('abort', () => call.fail('stopped'));
+      if (this.stopsOnAbort) signal.onAbort(() => call.fail('stopped'));
       this.calls.push(call);
     });
   }

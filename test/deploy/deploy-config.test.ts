@@ -3,11 +3,13 @@
 // compose file, and checks that what they name exists and fits together.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../helpers/repo-root.js';
+import { TestCa } from '../helpers/tls-certs.js';
 
 const root = repoRoot();
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
@@ -27,6 +29,7 @@ interface ComposeService {
   init?: boolean;
   stop_grace_period?: string;
   ulimits?: { nofile?: { soft: number; hard: number } };
+  profiles?: string[];
 }
 
 const compose = parse(read('docker-compose.yml')) as {
@@ -42,6 +45,28 @@ describe('deploy/haproxy.cfg', () => {
     expect(check.stderr + check.stdout).toContain('Configuration file is valid');
     expect(check.status).toBe(0);
   });
+
+  it.runIf(hasHaproxy || process.env.CI)(
+    'passes haproxy -c with TLS on, serving HTTPS on 8443 and JNHP over TLS on 8112',
+    async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'jnhp-lb-tls-'));
+      try {
+        const server = await (await TestCa.create(dir)).issue();
+        const pem = path.join(dir, 'gateway.pem');
+        writeFileSync(pem, readFileSync(server.certFile, 'utf8') + readFileSync(server.keyFile, 'utf8'));
+        const check = spawnSync('haproxy', ['-c', '-f', path.join(root, 'deploy', 'haproxy.cfg')], {
+          encoding: 'utf8',
+          env: { ...process.env, JNHP_LB_TLS_CERT: pem },
+        });
+        expect(check.stderr + check.stdout).toContain('Configuration file is valid');
+        expect(check.status).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(haproxyCfg).toMatch(/frontend jnhp_https[\s\S]*?bind "[^"]*:\$\{JNHP_LB_HTTPS_PORT-8443\}" ssl crt/);
+      expect(haproxyCfg).toMatch(/frontend jnhp_tls[\s\S]*?bind "[^"]*:\$\{JNHP_LB_TLS_PORT-8112\}" ssl crt/);
+    },
+  );
 
   it('listens on 8111 for JNHP and 8080 for HTTP by default', () => {
     expect(haproxyCfg).toMatch(
@@ -75,8 +100,27 @@ describe('deploy/haproxy.cfg', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('has redis, the gateway and one load balancer', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'lb', 'redis']);
+  it('has redis, the gateway and one load balancer, and a single gateway without Redis behind a profile', () => {
+    const started = Object.entries(compose.services).filter(([, service]) => service.profiles === undefined);
+    expect(started.map(([name]) => name).sort()).toEqual(['gateway', 'lb', 'redis']);
+    expect(compose.services.single?.profiles).toEqual(['single']);
+  });
+
+  it('runs the single gateway on the file store, its data directory on a volume the image lets it write', () => {
+    const single = compose.services.single as ComposeService;
+    const gateway = compose.services.gateway as ComposeService;
+    expect(single.build).toEqual(gateway.build);
+    expect(single.environment?.JNHP_STORE).toBe('file');
+    expect(single.environment?.JNHP_DATA_DIR).toBe('/data');
+    expect(single.volumes?.[0]).toMatch(/^(\w[\w-]*):\/data$/);
+    expect(compose.volumes).toHaveProperty((single.volumes?.[0] ?? '').split(':')[0] as string);
+    expect(dockerfile).toMatch(/^RUN mkdir \/data && chown node:node \/data$/m);
+    expect(single.depends_on).toBeUndefined();
+    expect(single.deploy?.replicas ?? 1).toBe(1);
+    expect(single.ports).toEqual(['8111:8111', '8080:8080']);
+    expect(single.init).toBe(true);
+    const grace = Number.parseInt(single.stop_grace_period ?? '10', 10) * 1000;
+    expect(grace).toBeGreaterThan(Number(single.environment?.JNHP_DRAIN_TIMEOUT_MS));
   });
 
   it('runs Redis with append-only persistence, fsync always, on a volume, with a health check', () => {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LineClient } from '../helpers/line-client.js';
+import { repoRoot } from '../helpers/repo-root.js';
 import { cleanEnv, runCli } from '../helpers/run-cli.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 
@@ -10,6 +12,7 @@ const SPEC_FLAGS = [
   '--tcp-port',
   '--http-port',
   '--store',
+  '--data-dir',
   '--redis-url',
   '--redis-prefix',
   '--store-timeout-ms',
@@ -29,6 +32,9 @@ const SPEC_FLAGS = [
   '--allowed-origins',
   '--store-rate',
   '--max-connections-per-address',
+  '--tls-cert',
+  '--tls-key',
+  '--tls-port',
 ];
 
 /** Send and receive queues of a local TCP socket, from /proc/net/tcp (Linux). */
@@ -77,6 +83,9 @@ describe('the jnhp-gateway command', () => {
       /allowed-origins.*a\.example/,
     ],
     ['a store rate that is not a number', ['--store-rate', 'fast'], {}, /store-rate.*fast/],
+    ['a certificate without its key', ['--tls-cert', 'cert.pem'], {}, /--tls-key is missing/],
+    ['a key without its certificate in the environment', [], { JNHP_TLS_KEY: 'key.pem' }, /--tls-cert is missing/],
+    ['a TLS port without a certificate', ['--tls-port', '0'], {}, /--tls-port needs --tls-cert/],
   ];
 
   it.each(badInputs)('exits 2 with one line on stderr and no stack trace on %s', async (_, args, env, message) => {
@@ -89,6 +98,12 @@ describe('the jnhp-gateway command', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toMatch(/\bat .*:\d+:\d+/);
     expect(run.stdout).not.toContain('listening');
+  });
+
+  it('prints the version of package.json with --version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
+    const run = await runCli(['--version']);
+    expect(run).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('prints every flag of SPEC section 6 with --help and exits 0', async () => {

@@ -69,6 +69,19 @@ describe('GatewayMetrics', () => {
     expect(text).toContain('jnhp_validator_duration_seconds_count{hook="module:check.mjs"} 1');
   });
 
+  it('reads the restarts and requests in flight of each helper process when scraped', async () => {
+    const metrics = new GatewayMetrics(() => 0);
+    const inFlight = [3, 0];
+    metrics.poolStarted({ hook: 'helper:check', size: 2, inFlight: (i) => inFlight[i] ?? 0, restarts: (i) => i * 2 });
+    let text = await metrics.render();
+    expect(text).toContain('jnhp_validator_helper_in_flight{hook="helper:check",process="0"} 3');
+    expect(text).toContain('jnhp_validator_helper_restarts_total{hook="helper:check",process="1"} 2');
+    inFlight[0] = 1;
+    text = await metrics.render();
+    expect(text).toContain('jnhp_validator_helper_in_flight{hook="helper:check",process="0"} 1');
+    expect(text).toContain('jnhp_validator_helper_restarts_total{hook="helper:check",process="1"} 2');
+  });
+
   it('reports each count once however often it is scraped', async () => {
     const metrics = new GatewayMetrics(() => 0);
     metrics.commands.observe(Transport.Tcp, Op.Ping, Outcome.Ok, null);

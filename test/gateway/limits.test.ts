@@ -86,13 +86,13 @@ describe('--idle-timeout-ms', () => {
 
 describe('the open-file limit', () => {
   it('warns at startup when the limit is below what --max-connections needs', async () => {
-    gateway = await spawnGateway(['--max-connections', '10000'], { wrap: ['prlimit', '--nofile=512:512'] });
+    gateway = await spawnGateway(['--max-connections', '10000'], { launcher: ['prlimit', '--nofile=512:512'] });
     const warning = await gateway.waitForLog((l) => l.msg?.toString().includes('open-file limit') === true);
     expect(warning).toMatchObject({ level: 'warn', openFileLimit: 512, maxConnections: 10000 });
   });
 
   it('says when connections are refused for lack of descriptors, and goes on', async () => {
-    gateway = await spawnGateway(['--max-connections', '1000'], { wrap: ['prlimit', '--nofile=100:100'] });
+    gateway = await spawnGateway(['--max-connections', '1000'], { launcher: ['prlimit', '--nofile=100:100'] });
     const sockets: net.Socket[] = [];
     for (let i = 0; i < 120; i++) {
       const socket = net.connect({ port: gateway.tcpPort, host: '127.0.0.1' });

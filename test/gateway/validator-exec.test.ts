@@ -115,19 +115,20 @@ describe('what an exec: validator is given', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gets JNHP_NAME, the transport and the address, and none of the gateway secrets', async () => {
+  it('gets JNHP_NAME, the transport, the address and the user, and none of the gateway secrets', async () => {
     expect(await storeOnce(gateway.tcpPort, 'env-check', 'v')).toBe('W00T!');
     const { env } = dump('env-check');
     expect(env).toMatchObject({
       JNHP_NAME: 'env-check',
       JNHP_TRANSPORT: 'tcp',
       JNHP_REMOTE_ADDR: expect.stringContaining('127.0.0.1'),
+      JNHP_USER: 'default',
       PASS_ME: 'handed-on',
       LANG: 'C.UTF-8',
       PATH: process.env.PATH,
     });
     expect(Object.keys(env).sort()).toEqual(
-      ['JNHP_NAME', 'JNHP_REMOTE_ADDR', 'JNHP_TRANSPORT', 'LANG', 'PASS_ME', 'PATH'].sort(),
+      ['JNHP_NAME', 'JNHP_REMOTE_ADDR', 'JNHP_TRANSPORT', 'JNHP_USER', 'LANG', 'PASS_ME', 'PATH'].sort(),
     );
     expect(JSON.stringify(env)).not.toContain('secret');
   });

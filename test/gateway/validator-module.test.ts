@@ -22,7 +22,7 @@ describe('a module: validator', () => {
     expect(await client.request(`GET m-${value}`)).toBe(value);
   });
 
-  it('hands the function the name and the client context', async () => {
+  it('hands the function the name and the client context: transport, address and user', async () => {
     expect(await client.request('STORE ctx-module context')).toBe('W00T!');
   });
 

@@ -49,6 +49,30 @@ describe('deploy/validators/jnhp-determine', () => {
   });
 });
 
+describe.each(['jnhp-helper.py', 'jnhp-helper.mjs'])('deploy/validators/%s', (sample) => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'jnhp-helper-sample-'));
+    writeFileSync(path.join(dir, 'deny.txt'), 'spam\n\nscam\n');
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses values over --max-bytes or holding a denied word, and allows the rest', async () => {
+    const program = path.join(root, 'deploy', 'validators', sample);
+    const validator = `helper:${program} --max-bytes 20 --deny-file ${path.join(dir, 'deny.txt')}`;
+    expect(
+      await storesWith(validator, [
+        'STORE s-ok hello world',
+        'STORE s-long this value is longer than twenty bytes',
+        'STORE s-spam buy SPAM now',
+        'STORE s-ok2 {"json": "fine"}',
+      ]),
+    ).toEqual(['W00T!', 'RARGH!', 'RARGH!', 'W00T!']);
+  });
+});
+
 describe('deploy/validators/json-values', () => {
   it('allows JSON objects and arrays in the worker pool, and refuses anything else', async () => {
     const validator = `worker:${path.join(root, 'dist', 'deploy', 'validators', 'json-values.js')}#jsonValues`;

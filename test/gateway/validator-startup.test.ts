@@ -24,6 +24,11 @@ describe('a validator that cannot work', () => {
     [['--validator', `module:${fixture('decide-module.cjs')}#nope`], "no export 'nope'"],
     [['--validator', `worker:${fixture('decide-worker.mjs')}#nope`], "no export 'nope'"],
     [['--validator', 'http://'], 'not a valid URL'],
+    [['--validator', 'helper:'], 'needs a PROGRAM'],
+    [['--validator', 'helper:/no/such/helper --flag'], "'/no/such/helper' is not an executable file"],
+    [['--validator', `helper:${process.execPath} -e process.exit(4)`], 'exited with code 4 at startup'],
+    [['--validator', `helper:${fixture('helper-dies.sh')}`], 'stderr: cannot open the signature database'],
+    [['--validator-helpers', '0'], '--validator-helpers'],
     [['--validator-workers', '0'], '--validator-workers'],
   ])('stops the gateway at startup with exit code 2 and one line on stderr: %j', (args, reason) => {
     const { status, stderr, stdout } = run(args);

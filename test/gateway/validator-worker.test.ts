@@ -28,7 +28,7 @@ describe('a worker: validator', () => {
     expect(await client.request('GET w-ok')).toBe('allow');
   });
 
-  it('hands the function the name and the client context', async () => {
+  it('hands the function the name and the client context: transport, address and user', async () => {
     expect(await client.request('STORE ctx-worker context')).toBe('W00T!');
   });
 

@@ -2,6 +2,7 @@
 // and waits for everything with a deadline.
 
 import net from 'node:net';
+import tls from 'node:tls';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -39,6 +40,16 @@ export class LineClient {
   static connect(port: number, host = '127.0.0.1'): Promise<LineClient> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host }, () => resolve(new LineClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Over TLS (`--tls-port`); `options` carry the client's `ca` and versions. */
+  static connectTls(port: number, options: tls.ConnectionOptions = {}): Promise<LineClient> {
+    return new Promise((resolve, reject) => {
+      const socket: tls.TLSSocket = tls.connect({ port, host: '127.0.0.1', ...options }, () =>
+        resolve(new LineClient(socket)),
+      );
       socket.once('error', reject);
     });
   }

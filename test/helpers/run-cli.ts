@@ -1,9 +1,10 @@
-// Runs the jnhp-gateway command to its exit, for what it prints and its exit code.
+// Runs the built jnhp-gateway command to its exit, for what it prints and
+// its exit code (bad flags, --help, --version, startup errors).
 
 import { spawn } from 'node:child_process';
 import { gatewayBin } from './repo-root.js';
 
-export interface Run {
+export interface CliRun {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -20,7 +21,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs the gateway command to its exit; kills it (by PID) if it is still running after `timeoutMs`. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<Run> {
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [gatewayBin(), ...args], {
       env: cleanEnv(env),

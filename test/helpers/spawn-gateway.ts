@@ -9,6 +9,8 @@ export interface SpawnedGateway {
   readonly pid: number;
   readonly tcpPort: number;
   readonly httpPort: number;
+  /** With --tls-port. */
+  readonly tlsPort: number | undefined;
   /** Every JSON log line so far. */
   readonly logs: Record<string, unknown>[];
   /** Sends `signal` and resolves with the exit code. */
@@ -21,28 +23,29 @@ export interface SpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
   readonly nodeArgs?: readonly string[];
+  readonly cwd?: string;
   /** Another build of the gateway to run (a bench comparing two builds); default: this checkout's. */
   readonly bin?: string;
-  /** A command that runs node for it, e.g. `['prlimit', '--nofile=256']`. */
-  readonly wrap?: readonly string[];
+  /** A program and its arguments that run node with the rest, e.g. ['prlimit', '--fsize=65536']. */
+  readonly launcher?: readonly string[];
 }
 
 export async function spawnGateway(args: readonly string[] = [], options: SpawnOptions = {}): Promise<SpawnedGateway> {
-  const command = [
-    ...(options.wrap ?? []),
-    process.execPath,
-    ...(options.nodeArgs ?? []),
-    options.bin ?? gatewayBin(),
-    '--tcp-port',
-    '0',
-    '--http-port',
-    '0',
-    ...args,
-  ];
-  const child = spawn(command[0] as string, command.slice(1), {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const [program = process.execPath, ...launch] = [...(options.launcher ?? []), process.execPath];
+  const child = spawn(
+    program,
+    [
+      ...launch,
+      ...(options.nodeArgs ?? []),
+      options.bin ?? gatewayBin(),
+      '--tcp-port',
+      '0',
+      '--http-port',
+      '0',
+      ...args,
+    ],
+    { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
@@ -103,6 +106,7 @@ export async function spawnGateway(args: readonly string[] = [], options: SpawnO
     pid: child.pid as number,
     tcpPort: Number(listening.tcpPort),
     httpPort: Number(listening.httpPort),
+    tlsPort: listening.tlsPort === undefined ? undefined : Number(listening.tlsPort),
     logs,
     waitForLog,
     stop: (signal = 'SIGTERM') => {

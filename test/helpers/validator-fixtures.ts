@@ -49,4 +49,6 @@ export function logAfter(
 
 /** Log lines of failed hook calls (error, timeout, overload) after index `from`. */
 export const hookFailures = (gateway: SpawnedGateway, from = 0): Record<string, unknown>[] =>
-  gateway.logs.slice(from).filter((l) => typeof l.hook === 'string' && l.level === 'warn');
+  gateway.logs
+    .slice(from)
+    .filter((l) => typeof l.hook === 'string' && typeof l.outcome === 'string' && l.level === 'warn');

@@ -27,9 +27,11 @@ export class WsClient {
     ws.on('error', () => {});
   }
 
-  static connect(port: number, options: ClientOptions & { path?: string } = {}): Promise<WsClient> {
+  /** `secure`: wss:// (give the CA in `ca`). */
+  static connect(port: number, options: ClientOptions & { path?: string; secure?: boolean } = {}): Promise<WsClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? '/ws'}`, options);
+      const scheme = options.secure === true ? 'wss' : 'ws';
+      const ws = new WebSocket(`${scheme}://127.0.0.1:${port}${options.path ?? '/ws'}`, options);
       ws.once('open', () => resolve(new WsClient(ws)));
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));

@@ -1,0 +1,75 @@
+// One store operation waiting on Redis: what to send, its deadline, how many
+// times it was sent, and the Promise its caller waits on. Settles once;
+// whatever comes later (a late reply, a timeout) is ignored.
+
+import { storageUnavailable } from '../errors.js';
+import type { Deadlined } from './deadline-queue.js';
+
+export const Kind = { Get: 0, Has: 1, Put: 2 } as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+export class Operation<T> implements Deadlined {
+  settled = false;
+  /** Sends so far; replies to an earlier send are ignored. */
+  attempt = 0;
+  readonly promise: Promise<T>;
+  private resolve!: (value: T) => void;
+  private reject!: (err: unknown) => void;
+
+  constructor(
+    /** Its key in Redis (RedisKeys). */
+    readonly key: string,
+    readonly deadline: number,
+    private readonly timeoutError: () => Error,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  succeed(value: T): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(value);
+  }
+
+  fail(cause: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(storageUnavailable(cause));
+  }
+
+  expire(): void {
+    this.fail(this.timeoutError());
+  }
+}
+
+/** GET: the value, or undefined. */
+export class Read extends Operation<string | undefined> {
+  readonly kind = Kind.Get;
+}
+
+/** EXISTS. */
+export class Presence extends Operation<boolean> {
+  readonly kind = Kind.Has;
+}
+
+/** STORE: SET NX through the write script; true if this write stored the value. */
+export class Write extends Operation<boolean> {
+  readonly kind = Kind.Put;
+
+  constructor(
+    key: string,
+    deadline: number,
+    timeoutError: () => Error,
+    readonly value: string,
+    /** Null where no token key can share the value's hash slot (see RedisKeys.tokenKey). */
+    readonly tokenKey: string | null,
+    readonly token: string,
+  ) {
+    super(key, deadline, timeoutError);
+  }
+}
+
+export type AnyOperation = Read | Presence | Write;
