@@ -33,6 +33,8 @@ export interface Peer {
   resume(): void;
   /** Closes once everything sent has been written. */
   close(): void;
+  /** The session now holds this many bytes of input (an unfinished line, input not yet run). */
+  holdsInput?(bytes: number): void;
   /**
    * True while the transport holds more unwritten replies than it will
    * buffer: the session then runs no more lines and reads no more input
@@ -82,6 +84,21 @@ interface Slot {
 }
 
 const DEFAULT_MAX_PENDING = 256;
+/**
+ * Work done for one connection before the others get their turn: lines, a
+ * long line counting as one more per KiB. What is left waits for the next
+ * turn of the event loop (setImmediate), so that a client that floods
+ * commands delays the others by a slice, not by its whole backlog.
+ */
+export const SLICE_LINES = 256;
+/** Unread input past which a connection is no longer read until its lines have run. */
+export const INPUT_HIGH_WATER = 64 * 1024;
+
+interface Refusal {
+  /** Where in the input it stands: once this many bytes were consumed. */
+  readonly at: number;
+  readonly text: string;
+}
 
 export class LineSession {
   private readonly splitter: LineSplitter;
@@ -89,6 +106,8 @@ export class LineSession {
   private readonly lineTooLong: string;
   private readonly scratch = new ParseScratch();
   private readonly observer: CommandObserver | undefined;
+  /** Error replies for input the transport refused, each in its place among the lines. */
+  private refusals: Refusal[] = [];
   private readonly access: AccessControl;
   private readonly identity: Identity;
   /** The identity while an ACL is in force, else null: without one the hot path checks nothing. */
@@ -97,8 +116,6 @@ export class LineSession {
   private client: ClientInfo;
   /** The reply past --store-rate; empty without a limit. */
   private readonly rateLimitedReply: string;
-  /** Input not yet run; a string is an error reply that takes its place in line. */
-  private backlog: (Buffer | string)[] = [];
   private pending: Slot[] = [];
   /** The slot of a multi-step STORE that later lines must wait for. */
   private barrier: Slot | null = null;
@@ -108,8 +125,11 @@ export class LineSession {
   private closed = false;
   private paused = false;
   private pumping = false;
-  /** Replies settled in this microtask run are written together, by one pump after them. */
+  /** A pump is queued in a microtask: messages that arrived together, replies settled together, run in one go. */
   private pumpQueued = false;
+  /** The next slice of this connection's input waits for the next turn of the event loop. */
+  private sliceQueued = false;
+  private heldInput = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -130,12 +150,21 @@ export class LineSession {
     this.rateLimitedReply = limiter === null ? '' : formatError(rateLimited(limiter.rate));
   }
 
-  /** Feeds bytes read from the client. */
+  /** Feeds bytes read from the client; runs what it can at once. */
   receive(chunk: Buffer): void {
     if (this.closed || this.inputEnded) return;
-    if (this.splitter.hasInput || this.backlog.length > 0) this.backlog.push(chunk);
-    else this.splitter.feed(chunk);
+    this.splitter.feed(chunk);
     this.pump();
+  }
+
+  /**
+   * Feeds one message that ends with a line end (added when missing). Many
+   * messages that arrive together run in one go, in a microtask.
+   */
+  receiveMessage(message: Buffer): void {
+    if (this.closed || this.inputEnded) return;
+    this.splitter.feedLine(message);
+    this.queuePump();
   }
 
   /**
@@ -145,9 +174,10 @@ export class LineSession {
   refuse(reason: string): void {
     if (this.closed || this.inputEnded) return;
     const text = formatError({ reason });
-    if (this.splitter.hasInput || this.backlog.length > 0) this.backlog.push(text);
-    else if (!this.closing) this.refused(text);
-    this.pump();
+    if (this.splitter.hasInput || this.refusals.length > 0) {
+      this.refusals.push({ at: this.splitter.consumed + this.splitter.unread, text });
+    } else if (!this.closing) this.refused(text);
+    this.queuePump();
   }
 
   /** The transport can take replies again (see `Peer.congested`): run the lines held back. */
@@ -172,13 +202,34 @@ export class LineSession {
   /** The connection is gone: nothing more will be written. */
   destroy(): void {
     this.closed = true;
-    this.backlog = [];
+    this.refusals = [];
     this.pending = [];
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
+
+  /** No command waits for its reply and no work is queued (an unfinished line may wait for its end). */
+  get isIdle(): boolean {
+    return this.pending.length === 0 && !this.pumpQueued && !this.sliceQueued && this.peer.congested !== true;
+  }
+
+  private queuePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(this.queuedPump);
+  }
+
+  private readonly queuedPump = (): void => {
+    this.pumpQueued = false;
+    this.pump();
+  };
+
+  private readonly nextSlice = (): void => {
+    this.sliceQueued = false;
+    this.pump();
+  };
 
   private pump(): void {
     if (this.pumping || this.closed) return;
@@ -187,6 +238,11 @@ export class LineSession {
       this.runLines();
       this.adjustFlow();
       this.peer.flush();
+      const held = this.splitter.heldBytes;
+      if (held !== this.heldInput) {
+        this.heldInput = held;
+        this.peer.holdsInput?.(held);
+      }
       if (this.closing && this.pending.length === 0) {
         this.closed = true;
         this.peer.close();
@@ -199,22 +255,20 @@ export class LineSession {
   private runLines(): void {
     const splitter = this.splitter;
     const peer = this.peer;
+    let budget = SLICE_LINES;
     while (!this.closing && this.barrier === null && this.pending.length < this.maxPending && peer.congested !== true) {
+      if (this.refusals.length > 0 && this.refuseDue()) continue;
       let next = splitter.next();
       if (next === Next.NeedMore) {
-        const chunk = this.backlog.shift();
-        if (typeof chunk === 'string') {
-          this.refused(chunk);
-          continue;
-        }
-        if (chunk !== undefined) {
-          splitter.feed(chunk);
-          continue;
-        }
         if (!this.inputEnded) return;
         next = this.keepPartialLine ? splitter.finish() : Next.NeedMore;
-        this.closing = true;
-        if (next === Next.NeedMore) return;
+        if (next === Next.NeedMore) {
+          // Every byte received has run: what the transport refused comes last.
+          for (const refusal of this.refusals) this.refused(refusal.text);
+          this.refusals = [];
+          this.closing = true;
+          return;
+        }
       }
       if (next === Next.Overflow) {
         this.reply(this.lineTooLong);
@@ -222,7 +276,25 @@ export class LineSession {
       } else {
         this.runLine(splitter.buf, splitter.start, splitter.end);
       }
+      budget -= 1 + ((splitter.end - splitter.start) >> 10);
+      if (budget <= 0) {
+        // The rest waits for the next turn of the event loop: others go first.
+        if (!this.sliceQueued && (splitter.hasInput || this.inputEnded)) {
+          this.sliceQueued = true;
+          setImmediate(this.nextSlice);
+        }
+        return;
+      }
     }
+  }
+
+  /** Answers the first refusal if the input before it has all run; true if it did. */
+  private refuseDue(): boolean {
+    const first = this.refusals[0] as Refusal;
+    if (first.at > this.splitter.consumed) return false;
+    this.refusals.shift();
+    this.refused(first.text);
+    return true;
   }
 
   private runLine(buf: Buffer, start: number, end: number): void {
@@ -361,15 +433,8 @@ export class LineSession {
       this.peer.send((pending.shift() as Slot).text as string);
     }
     if (this.barrier === slot) this.barrier = null;
-    if (this.pumpQueued) return;
-    this.pumpQueued = true;
-    queueMicrotask(this.queuedPump);
+    this.queuePump();
   }
-
-  private readonly queuedPump = (): void => {
-    this.pumpQueued = false;
-    this.pump();
-  };
 
   private errorReply(err: unknown): string {
     const error = toJnhpError(err);
@@ -380,7 +445,11 @@ export class LineSession {
   /** Reads on only while it can run what it reads and write what it runs; bounds what a client can queue. */
   private adjustFlow(): void {
     const wantsInput =
-      !this.closing && this.barrier === null && this.pending.length < this.maxPending && this.peer.congested !== true;
+      !this.closing &&
+      this.barrier === null &&
+      this.pending.length < this.maxPending &&
+      this.peer.congested !== true &&
+      this.splitter.unread <= INPUT_HIGH_WATER;
     if (wantsInput === !this.paused) return;
     this.paused = !wantsInput;
     if (this.paused) this.peer.pause();

@@ -35,6 +35,8 @@ export interface Config {
   readonly maxLineBytes: number;
   readonly maxConnections: number;
   readonly drainTimeoutMs: number;
+  readonly maxClientMemory: number;
+  readonly idleTimeoutMs: number;
   /** '' when none: every client is `default` with every permission. */
   readonly aclFile: string;
   readonly allowedOrigins: readonly string[];
@@ -73,6 +75,21 @@ const oneOf =
       throw new ConfigError(`--${flag}: expected one of ${choices.join(', ')}, got '${raw}'`);
     }
     return raw as T;
+  };
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A size in bytes, with an optional k, m or g suffix (powers of 1024, as Redis reads them). */
+const size =
+  (min: number): Parse<number> =>
+  (raw, flag) => {
+    const match = /^(\d+)([kmg]?)b?$/i.exec(raw.trim());
+    const n =
+      match === null ? Number.NaN : Number(match[1]) * (SIZE_UNITS[(match[2] as string).toLowerCase()] as number);
+    if (!Number.isSafeInteger(n) || n < min) {
+      throw new ConfigError(`--${flag}: expected a size in bytes of at least ${min}, such as 256m or 2g, got '${raw}'`);
+    }
+    return n;
   };
 
 const text: Parse<string> = (raw, flag) => {
@@ -234,6 +251,18 @@ const OPTIONS = {
     parse: integer(0, 3600 * 1000),
     help: 'time to finish open commands after SIGTERM',
   },
+  'max-client-memory': {
+    env: 'JNHP_MAX_CLIENT_MEMORY',
+    fallback: '256m',
+    parse: size(1024 * 1024),
+    help: 'unfinished input and unsent replies of all clients together; past it the largest holder is closed (k, m, g)',
+  },
+  'idle-timeout-ms': {
+    env: 'JNHP_IDLE_TIMEOUT_MS',
+    fallback: '0',
+    parse: integer(0, 7 * 24 * 3600 * 1000),
+    help: 'close a TCP or WebSocket client idle this long (0: never)',
+  },
   'acl-file': {
     env: 'JNHP_ACL_FILE',
     fallback: '',
@@ -335,6 +364,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     maxLineBytes: get('max-line-bytes'),
     maxConnections: get('max-connections'),
     drainTimeoutMs: get('drain-timeout-ms'),
+    maxClientMemory: get('max-client-memory'),
+    idleTimeoutMs: get('idle-timeout-ms'),
     aclFile: get('acl-file'),
     allowedOrigins: get('allowed-origins'),
     storeRate: get('store-rate'),

@@ -57,13 +57,18 @@ async function main(argv: string[]): Promise<void> {
     );
   };
   const stop = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      // Kept registered: a second signal must not fall back to the default (death by the signal).
+      logger.warn({ signal }, 'signal received while draining: the drain goes on as the first signal set it');
+      return;
+    }
     logger.info({ signal }, 'signal received');
     signalled = true;
     if (gateway !== undefined) drainAndExit(gateway);
   };
   // Before listening: a signal just after the `listening` line must drain, not kill.
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   // Also keeps SIGHUP's default (exit) away while starting; one that comes meanwhile reloads once started.
   let reloadAsked = false;
   process.on('SIGHUP', () => {

@@ -21,6 +21,7 @@ import { listen } from './listen.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { openFileStore } from './open-file-store.js';
+import { OpenFiles } from './open-files.js';
 import { StoreLog } from './store-log.js';
 import { createTcpServer } from './tcp/tcp-server.js';
 import { createTlsServer } from './tcp/tls-server.js';
@@ -70,6 +71,7 @@ function createStore(config: Config, logger: Logger): { store: Store; answering:
         answered();
       },
       unavailable: (event) => log.unavailable(event),
+      refused: (event) => log.refused(event),
     },
   });
   return { store, answering };
@@ -107,10 +109,27 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   if (config.aclFile !== '') reloaders.push(() => reloadAcl(config.aclFile, access, logger));
   const origins = new OriginPolicy(config.allowedOrigins);
   const { store, answering } = createStore(config, logger);
-  const connections = new ConnectionRegistry(config.maxConnections, config.maxConnectionsPerAddress);
+  const connections = new ConnectionRegistry({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    maxClientMemory: config.maxClientMemory,
+    idleTimeoutMs: config.idleTimeoutMs,
+    onEvicted: (connection, totalBytes) =>
+      logger.warn(
+        {
+          transport: connection.transport,
+          remoteAddress: connection.remoteAddress,
+          heldBytes: connection.memory,
+          totalBytes,
+          maxClientMemory: config.maxClientMemory,
+        },
+        'client memory over --max-client-memory: closing the connection holding the most',
+      ),
+  });
   let http: HttpGateway | null = null;
-  const metrics = new GatewayMetrics((transport) =>
-    transport === 'http' ? (http?.openConnections ?? 0) : connections.countBy(transport),
+  const metrics = new GatewayMetrics(
+    (transport) => (transport === 'http' ? (http?.openConnections ?? 0) : connections.countBy(transport)),
+    () => connections.memory,
   );
   // Every listener of hook calls (the log; metrics may add theirs) hears each one.
   const validationObservers: ValidationObserver[] = [new ValidationLog(logger), metrics];
@@ -141,16 +160,21 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     access,
     origins,
   });
-  http = new HttpGateway(rest, ws, tlsPair?.secure);
+  http = new HttpGateway(rest, ws, config.maxLineBytes, tlsPair?.secure);
   if (config.tls !== null && tlsPair !== null) {
     logPair(logger, config.tls, tlsPair, 'TLS certificate loaded');
     const listeners: SecureListener[] = [http.tls, tlsTcp].filter((l) => l !== null);
     reloaders.push(tlsReloader(config.tls, listeners, logger));
   }
   await awaitStore(answering, config.storeTimeoutMs);
+  const openFiles = new OpenFiles(logger);
+  openFiles.watch(tcp);
+  openFiles.watch(http.server);
+  if (tlsTcp !== null) openFiles.watch(tlsTcp);
   const tcpPort = await listen(tcp, config.tcpPort, config.host);
   const httpPort = await listen(http.server, config.httpPort, config.host);
   const tlsPort = tlsTcp === null ? null : await listen(tlsTcp, config.tlsPort ?? 0, config.host);
+  openFiles.checkStartup(config.maxConnections);
   logger.info(
     { host: config.host, tcpPort, httpPort, ...(tlsPort === null ? {} : { tlsPort }), store: config.store },
     'listening',
@@ -180,6 +204,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     clearTimeout(timer);
     http?.closeAll();
     ws.close();
+    connections.close();
     await closed;
     await hooks.close();
     await store.close();

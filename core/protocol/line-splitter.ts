@@ -1,9 +1,13 @@
-// Turns a byte stream into lines (LF or CRLF), without copying a line that
-// lies inside one chunk. A line longer than `maxLineBytes` is reported once
-// as an overflow and the rest of it is skipped without being buffered.
+// Turns a byte stream into lines (LF or CRLF). A line that lies inside one
+// chunk is reported in place, without a copy. What must wait (an unfinished
+// line, or input that arrives before the last was read) is copied once into
+// one growing buffer, so that what a connection holds is proportional to the
+// bytes it sent, however they were cut into packets. A line longer than
+// `maxLineBytes` is reported once as an overflow and the rest of it is skipped
+// without being buffered.
 //
 // Pull-style, so a consumer can stop between two lines (a STORE waiting on a
-// validator) and resume later from the same place.
+// validator, a slice of work done) and resume later from the same place.
 
 export const Next = { Line: 0, Overflow: 1, NeedMore: 2 } as const;
 export type Next = (typeof Next)[keyof typeof Next];
@@ -11,6 +15,8 @@ export type Next = (typeof Next)[keyof typeof Next];
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+/** The first size of the owned buffer: small, from Node's pool; it grows by doubling. */
+const MIN_OWNED = 128;
 
 export class LineSplitter {
   /** After `Next.Line`: the line is `buf[start, end)`, its line end removed. */
@@ -18,66 +24,102 @@ export class LineSplitter {
   start = 0;
   end = 0;
 
-  private chunk: Buffer = EMPTY;
+  /** What `next()` reads: a borrowed chunk, or a view of `owned` over its valid bytes. */
+  private input: Buffer = EMPTY;
   private pos = 0;
-  private partial: Buffer[] = [];
-  private partialBytes = 0;
+  /** Bytes of `input` from `pos` up to here hold no LF. */
+  private scanned = 0;
+  /** Where input waits when it cannot be read in place; null while input is borrowed. */
+  private owned: Buffer | null = null;
   private skipping = false;
+  /** Bytes fed so far, line ends added by `feedLine` included. */
+  private fed = 0;
 
   constructor(readonly maxLineBytes: number) {}
 
-  /** Hands over the next chunk; call only once `next()` said `NeedMore`. */
-  feed(chunk: Buffer): void {
-    this.chunk = chunk;
-    this.pos = 0;
+  /** Bytes received and not yet reported as lines (an unfinished line included). */
+  get unread(): number {
+    return this.input.length - this.pos;
   }
 
-  /** True while bytes of the last fed chunk wait to be read by `next()`. */
+  /** Bytes fed so far that `next()` has gone past (as lines, overflow or skipped). */
+  get consumed(): number {
+    return this.fed - this.unread;
+  }
+
+  /** True while complete or partial input waits to be read by `next()`. */
   get hasInput(): boolean {
-    return this.pos < this.chunk.length;
+    return this.pos < this.input.length;
+  }
+
+  /** Memory this splitter holds of its own (the buffer it copies into). */
+  get heldBytes(): number {
+    return this.owned === null ? 0 : this.owned.length;
+  }
+
+  /** Hands over bytes received; read in place while nothing else waits, copied otherwise. */
+  feed(chunk: Buffer): void {
+    this.fed += chunk.length;
+    if (this.pos === this.input.length) {
+      this.release();
+      this.input = chunk;
+      this.pos = 0;
+      this.scanned = 0;
+      return;
+    }
+    this.append(chunk, false);
+  }
+
+  /** Hands over one message that ends a line: LF is added when it does not end in one. */
+  feedLine(message: Buffer): void {
+    const terminated = message.length > 0 && message[message.length - 1] === LF;
+    if (terminated) {
+      this.feed(message);
+      return;
+    }
+    this.fed += message.length + 1;
+    this.append(message, true);
   }
 
   next(): Next {
-    const chunk = this.chunk;
-    while (this.pos < chunk.length) {
+    const input = this.input;
+    while (this.pos < input.length) {
       const from = this.pos;
-      const nl = chunk.indexOf(LF, from);
+      const nl = input.indexOf(LF, this.scanned);
       if (nl === -1) {
-        this.pos = chunk.length;
-        if (this.skipping) return Next.NeedMore;
+        if (this.skipping) {
+          this.dropUnread();
+          return Next.NeedMore;
+        }
         // One byte of slack: a CR may end the kept bytes while its LF is late.
-        if (this.partialBytes + chunk.length - from > this.maxLineBytes + 1) {
-          this.dropPartial();
+        if (input.length - from > this.maxLineBytes + 1) {
+          this.dropUnread();
           this.skipping = true;
           return Next.Overflow;
         }
-        this.partial.push(Buffer.from(chunk.subarray(from)));
-        this.partialBytes += chunk.length - from;
+        this.scanned = input.length;
+        if (this.owned === null) this.append(EMPTY, false);
         return Next.NeedMore;
       }
       this.pos = nl + 1;
+      this.scanned = this.pos;
       if (this.skipping) {
         this.skipping = false;
         continue;
       }
-      if (this.partialBytes > 0) {
-        this.partial.push(chunk.subarray(from, nl));
-        this.setLine(Buffer.concat(this.partial), 0, this.partialBytes + nl - from);
-        this.dropPartial();
-      } else {
-        this.setLine(chunk, from, nl);
-      }
+      this.setLine(input, from, nl);
       if (this.end - this.start > this.maxLineBytes) return Next.Overflow;
       return Next.Line;
     }
+    this.release();
     return Next.NeedMore;
   }
 
   /** At end of input: an unterminated last line counts as a line. */
   finish(): Next {
-    if (this.skipping || this.partialBytes === 0) return Next.NeedMore;
-    this.setLine(Buffer.concat(this.partial), 0, this.partialBytes);
-    this.dropPartial();
+    if (this.skipping || this.pos === this.input.length) return Next.NeedMore;
+    this.setLine(this.input, this.pos, this.input.length);
+    this.pos = this.input.length;
     return this.end - this.start > this.maxLineBytes ? Next.Overflow : Next.Line;
   }
 
@@ -88,8 +130,47 @@ export class LineSplitter {
     this.end = end;
   }
 
-  private dropPartial(): void {
-    this.partial = [];
-    this.partialBytes = 0;
+  /** Copies the unread input and then `chunk` (and an LF) into the owned buffer. */
+  private append(chunk: Buffer, addLf: boolean): void {
+    const extra = chunk.length + (addLf ? 1 : 0);
+    const unread = this.input.length - this.pos;
+    let owned = this.owned;
+    let at: number;
+    if (owned !== null && this.input.length + extra <= owned.length) {
+      at = this.input.length;
+    } else {
+      if (owned === null || unread + extra > owned.length) {
+        // Grows by doubling, so that a line fed byte by byte is copied about twice in all.
+        const size = Math.max(MIN_OWNED, unread + extra, owned === null ? 0 : 2 * owned.length);
+        const grown = Buffer.allocUnsafe(size);
+        this.input.copy(grown, 0, this.pos);
+        owned = grown;
+      } else {
+        // Room enough once the bytes already read are dropped from the front.
+        owned.copyWithin(0, this.pos, this.input.length);
+      }
+      this.scanned -= this.pos;
+      this.pos = 0;
+      this.owned = owned;
+      at = unread;
+    }
+    at += chunk.copy(owned, at);
+    if (addLf) owned[at++] = LF;
+    this.input = owned.subarray(0, at);
+  }
+
+  private dropUnread(): void {
+    this.pos = this.input.length;
+    this.scanned = this.pos;
+    this.release();
+  }
+
+  /** Once everything was read, the owned buffer goes: an idle connection holds none. */
+  private release(): void {
+    if (this.owned === null) return;
+    this.owned = null;
+    this.input = EMPTY;
+    this.pos = 0;
+    this.scanned = 0;
   }
 }

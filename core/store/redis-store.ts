@@ -17,10 +17,17 @@ import { DEFAULT_CACHE_BYTES, DEFAULT_CACHE_NAMES, NameCache } from './name-cach
 import { RedisConnection, redisErrorCode } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { type AnyOperation, Kind, Presence, Read, Write } from './redis-operation.js';
-import { parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
+import { describeRedisTarget, parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
 import { WRITE_SCRIPT_SHA, WriteResult, writeScriptArgs } from './redis-write-script.js';
 import type { MaybePromise, Store } from './store.js';
 import type { StoreObserver } from './store-observer.js';
+
+/**
+ * Redis error codes of a server that refuses writes for its own reasons:
+ * maxmemory reached, a replica, a failed snapshot that stops writes, too few
+ * replicas.
+ */
+const WRITE_REFUSALS = new Set(['OOM', 'READONLY', 'MISCONF', 'NOREPLICAS', 'NOTENOUGHREPLICAS']);
 
 export interface RedisStoreOptions {
   /** --redis-url (see redis-url.ts for the forms). */
@@ -57,6 +64,7 @@ export class RedisStore implements Store {
   private readonly timeoutError: () => Error;
   /** Standalone and Sentinel: names go many to a command. A Cluster spreads them over nodes: one each. */
   private readonly batching: boolean;
+  private readonly observer: StoreObserver | undefined;
   private tokenCount = 0;
   /** Started in this turn of the event loop, sent together at its end, in call order. */
   private queue: AnyOperation[] = [];
@@ -66,6 +74,7 @@ export class RedisStore implements Store {
   private closed = false;
 
   constructor(options: RedisStoreOptions) {
+    this.observer = options.observer;
     this.target = parseRedisUrl(options.url);
     this.timeoutMs = options.timeoutMs;
     this.tokenTtlMs = 2 * options.timeoutMs + 1000;
@@ -287,6 +296,9 @@ export class RedisStore implements Store {
     if (code !== '') {
       // Redis answered with an error: the command ran (or not) and is not retried.
       if (code === 'NOSCRIPT') this.connection.reloadScript();
+      else if (WRITE_REFUSALS.has(code)) {
+        this.observer?.refused?.({ target: describeRedisTarget(this.target), code, cause: err });
+      }
       op.fail(err);
       return;
     }

@@ -17,8 +17,17 @@ export interface StoreUnavailable {
   readonly downForMs: number;
 }
 
+export interface StoreRefused {
+  readonly target: string;
+  /** The store's own word for why (for Redis, its error code: `OOM`, `READONLY`, `MISCONF` ...). */
+  readonly code: string;
+  readonly cause: unknown;
+}
+
 export interface StoreObserver {
   available(event: StoreAvailable): void;
   /** At the change, then as a reminder every 30 s or so while it lasts. */
   unavailable(event: StoreUnavailable): void;
+  /** The store answers but refuses a write for its own reasons (out of memory, read-only, disk full): per refusal. */
+  refused?(event: StoreRefused): void;
 }

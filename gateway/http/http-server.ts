@@ -11,6 +11,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type SecureOptions, TLS_HANDSHAKE_TIMEOUT_MS } from '../tls/tls-pair.js';
 import type { WsChannel } from '../ws/ws-channel.js';
+import { declaredLength } from './read-body.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
 export const WS_PATH = '/ws';
@@ -44,7 +45,7 @@ export class HttpGateway {
   private settleTimer: NodeJS.Timeout | undefined;
 
   /** With `secure`, the port speaks HTTPS and WSS only. */
-  constructor(app: AnyHono, ws: WsChannel, secure?: SecureOptions) {
+  constructor(app: AnyHono, ws: WsChannel, maxBodyBytes: number, secure?: SecureOptions) {
     if (secure === undefined) {
       this.server = createAdaptorServer({ fetch: app.fetch, serverOptions: { ...HTTP_TIMEOUTS } }) as http.Server;
       this.tls = null;
@@ -64,6 +65,11 @@ export class HttpGateway {
       this.fresh.delete(req.socket);
       res.on('close', this.requestClosed);
       if (this.draining) res.setHeader('Connection', 'close');
+    });
+    // `Expect: 100-continue`: a body declared over the limit gets its 413 at once, never an invitation to send it.
+    this.server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (!((declaredLength(req) ?? 0) > maxBodyBytes)) res.writeContinue();
+      this.server.emit('request', req, res);
     });
     // Fresh from the accept, TLS handshake included: a TLS client may send its request as soon as its
     // side of the handshake ends, before the server has seen the end. (A TLS one stays fresh for the grace.)

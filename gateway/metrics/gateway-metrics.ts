@@ -23,7 +23,8 @@ export class GatewayMetrics implements ValidationObserver, HelperObserver {
   private readonly hookSeconds: Histogram<'hook'>;
   private readonly helperPools: HelperPoolView[] = [];
 
-  constructor(openConnections: ConnectionCount) {
+  /** `clientMemory`: bytes held for TCP and WebSocket clients (see --max-client-memory). */
+  constructor(openConnections: ConnectionCount, clientMemory: () => number = () => 0) {
     const registers = [this.registry];
     const commands = this.commands;
     new Counter({
@@ -57,6 +58,14 @@ export class GatewayMetrics implements ValidationObserver, HelperObserver {
       registers,
       collect() {
         for (const transport of Object.values(Transports)) this.set({ transport }, openConnections(transport));
+      },
+    });
+    new Gauge({
+      name: 'jnhp_client_memory_bytes',
+      help: 'Unfinished input and unsent replies held for TCP and WebSocket clients (see --max-client-memory)',
+      registers,
+      collect() {
+        this.set(clientMemory());
       },
     });
     this.hookCalls = new Counter({

@@ -10,13 +10,10 @@ import { LineSession } from '../../core/session.js';
 import type { ClientInfo } from '../../core/validation/validation.js';
 import { DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
-import type { ConnectionRegistry } from '../connections.js';
+import type { Connection, ConnectionRegistry } from '../connections.js';
+import { FLUSH_AT, HeldOutput, type OutputOwner } from '../held-output.js';
 import type { Logger } from '../logger.js';
 
-/** Unsent reply bytes past which a client is no longer read (it does not read its replies). */
-export const MAX_UNSENT_BYTES = 1024 * 1024;
-/** Replies queued in one burst past which they are written at once, so that congestion shows mid-burst. */
-const FLUSH_AT = MAX_UNSENT_BYTES / 4;
 /** How long a closed connection may wait for the client's FIN once every reply is written. */
 const CLOSE_GRACE_MS = 2000;
 const CRLF = '\r\n';
@@ -29,15 +26,23 @@ export interface TcpServerOptions {
   readonly access?: AccessControl;
 }
 
-class TcpPeer implements Peer {
+class TcpPeer implements Peer, OutputOwner {
   readonly client: ClientInfo;
-  congested = false;
   /** Called when the socket has written what made it congested. */
   onWritable: () => void = () => {};
+  /** The registry's record of this connection, for the memory it holds. */
+  connection: Connection | null = null;
+  /** Replies of the current burst, joined (a rope V8 flattens once, when the socket writes it). */
   private out = '';
+  private readonly output: HeldOutput;
+  private inputBytes = 0;
 
-  constructor(private readonly socket: net.Socket) {
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly connections: ConnectionRegistry,
+  ) {
     this.client = { transport: Transport.Tcp, remoteAddress: socket.remoteAddress ?? '', user: DEFAULT_USER };
+    this.output = new HeldOutput(socket, this);
   }
 
   send(reply: string): void {
@@ -45,18 +50,22 @@ class TcpPeer implements Peer {
     if (this.out.length > FLUSH_AT) this.flush();
   }
 
+  get congested(): boolean {
+    return this.output.congested;
+  }
+
   flush(): void {
     if (this.out === '') return;
-    const socket = this.socket;
-    socket.write(this.out);
+    const output = this.output;
+    if (output.busy) output.holdString(this.out);
+    else output.write(this.out);
     this.out = '';
-    if (!this.congested && socket.writableLength > MAX_UNSENT_BYTES) {
-      this.congested = true;
-      socket.once('drain', () => {
-        this.congested = false;
-        this.onWritable();
-      });
-    }
+    output.flush();
+  }
+
+  holdsInput(bytes: number): void {
+    this.inputBytes = bytes;
+    this.changed();
   }
 
   pause(): void {
@@ -69,12 +78,29 @@ class TcpPeer implements Peer {
 
   close(): void {
     const socket = this.socket;
-    socket.end();
+    this.output.whenHeldWritten(() => socket.end());
     // Read and drop what the client still sends, so its FIN is seen.
     socket.resume();
     // The grace starts once every reply is written: a slow reader still gets them all.
     socket.once('finish', () => setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref());
     dropWhenStalled(socket, () => socket.destroy());
+  }
+
+  /** Nothing is being written to this client. */
+  get written(): boolean {
+    return this.out === '' && !this.output.busy;
+  }
+
+  writable(): void {
+    this.onWritable();
+  }
+
+  /** Tells the registry what this connection holds, when that changed. */
+  changed(): void {
+    const connection = this.connection;
+    if (connection === null) return;
+    const bytes = this.inputBytes + this.output.bytes;
+    if (bytes !== connection.memory) this.connections.setMemory(connection, bytes);
   }
 }
 
@@ -89,7 +115,7 @@ export function createTcpServer(engine: Engine, options: TcpServerOptions): net.
 export function tcpConnectionHandler(engine: Engine, options: TcpServerOptions): (socket: net.Socket) => void {
   const { connections, logger } = options;
   return (socket) => {
-    const peer = new TcpPeer(socket);
+    const peer = new TcpPeer(socket, connections);
     const session = new LineSession(engine, peer, {
       maxLineBytes: options.maxLineBytes,
       observer: options.observer,
@@ -97,11 +123,18 @@ export function tcpConnectionHandler(engine: Engine, options: TcpServerOptions):
       onInternalError: (err) => logger.error({ err, transport: 'tcp' }, 'command failed'),
     });
     peer.onWritable = () => session.writable();
-    const connection = {
+    const connection: Connection = {
       transport: Transport.Tcp,
       remoteAddress: peer.client.remoteAddress,
       drain: () => session.drain(),
       destroy: () => socket.destroy(),
+      memory: 0,
+      lastInput: 0,
+      quiet: () => session.isIdle && peer.written,
+      closeIdle: () => {
+        logger.debug({ transport: Transport.Tcp, remoteAddress: peer.client.remoteAddress }, 'idle: closing');
+        session.drain();
+      },
     };
     const refused = connections.add(connection);
     if (refused !== null) {
@@ -110,7 +143,11 @@ export function tcpConnectionHandler(engine: Engine, options: TcpServerOptions):
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       return;
     }
-    socket.on('data', (chunk: Buffer) => session.receive(chunk));
+    peer.connection = connection;
+    socket.on('data', (chunk: Buffer) => {
+      connection.lastInput = connections.now;
+      session.receive(chunk);
+    });
     socket.on('end', () => session.endOfInput());
     socket.on('error', (err) => logger.debug({ err: err.message, transport: 'tcp' }, 'connection error'));
     socket.on('close', () => {

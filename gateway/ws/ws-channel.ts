@@ -15,18 +15,16 @@ import { LineSession, type Peer } from '../../core/session.js';
 import { type ClientInfo, DEFAULT_USER, Transport } from '../../core/validation/validation.js';
 import { dropWhenStalled } from '../close-gently.js';
 import type { Connection, ConnectionRegistry } from '../connections.js';
+import { FLUSH_AT, HeldOutput, type OutputOwner } from '../held-output.js';
 import { BAD_TOKEN, bearerToken } from '../http/bearer.js';
 import { OriginPolicy } from '../http/origin-policy.js';
 import { refuseUpgrade } from '../http/refuse-upgrade.js';
 import type { Logger } from '../logger.js';
-import { MAX_UNSENT_BYTES } from '../tcp/tcp-server.js';
+import { holdTextFrame } from './text-frame.js';
 
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
 /** Room for the line end of a message that holds one line of the longest length. */
 const LINE_END_BYTES = 2;
-const LF = 0x0a;
-/** Reply bytes of one burst past which they are written at once, so that congestion shows mid-burst. */
-const FLUSH_AT = MAX_UNSENT_BYTES / 4;
 
 export const CloseCode = {
   Normal: 1000,
@@ -46,43 +44,45 @@ export interface WsChannelOptions {
   readonly origins?: OriginPolicy;
 }
 
-class WsPeer implements Peer {
+class WsPeer implements Peer, OutputOwner {
   readonly client: ClientInfo;
   closeCode: number = CloseCode.Normal;
-  congested = false;
   /** Called when the socket has written what made it congested. */
   onWritable: () => void = () => {};
-  /** Bytes of replies sent since the last flush (the socket is corked meanwhile). */
-  private corkedBytes = 0;
+  /** The registry's record of this connection, for the memory it holds. */
+  connection: Connection | null = null;
+  /** Frames of replies, written on flush (or later, behind a write on its way). */
+  private readonly output: HeldOutput;
+  private inputBytes = 0;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     remoteAddress: string,
     user: string,
+    private readonly connections: ConnectionRegistry,
   ) {
     this.client = { transport: Transport.Ws, remoteAddress, user };
+    this.output = new HeldOutput(socket, this);
   }
 
   send(reply: string): void {
-    // One burst of replies leaves in one write: the frames wait for flush().
-    if (this.corkedBytes === 0) this.socket.cork();
-    this.ws.send(reply);
-    this.corkedBytes += reply.length + 1;
-    if (this.corkedBytes > FLUSH_AT) this.flush();
+    // Each reply is its own message; the frames of a burst share one buffer and one write.
+    holdTextFrame(this.output, reply);
+    if (this.output.length > FLUSH_AT) this.flush();
+  }
+
+  get congested(): boolean {
+    return this.output.congested;
   }
 
   flush(): void {
-    if (this.corkedBytes === 0) return;
-    this.corkedBytes = 0;
-    this.socket.uncork();
-    if (!this.congested && this.ws.bufferedAmount > MAX_UNSENT_BYTES) {
-      this.congested = true;
-      this.socket.once('drain', () => {
-        this.congested = false;
-        this.onWritable();
-      });
-    }
+    this.output.flush();
+  }
+
+  holdsInput(bytes: number): void {
+    this.inputBytes = bytes;
+    this.changed();
   }
 
   pause(): void {
@@ -95,22 +95,31 @@ class WsPeer implements Peer {
 
   close(): void {
     const ws = this.ws;
-    ws.close(this.closeCode);
+    // The close frame goes after every reply.
+    this.output.whenHeldWritten(() => ws.close(this.closeCode));
     // Read on, so that the client's close frame is seen. Once ws has written
     // the close frame after every reply, it waits for the client's own; a
     // client that stops reading altogether is dropped.
     ws.resume();
     dropWhenStalled(this.socket, () => ws.terminate());
   }
-}
 
-/** The message as input that ends in a line end, so that its last line completes. */
-function terminated(data: Buffer): Buffer {
-  if (data.length > 0 && data[data.length - 1] === LF) return data;
-  const line = Buffer.allocUnsafe(data.length + 1);
-  data.copy(line);
-  line[data.length] = LF;
-  return line;
+  /** Nothing is being written to this client. */
+  get written(): boolean {
+    return !this.output.busy;
+  }
+
+  writable(): void {
+    this.onWritable();
+  }
+
+  /** Tells the registry what this connection holds, when that changed. */
+  changed(): void {
+    const connection = this.connection;
+    if (connection === null) return;
+    const bytes = this.inputBytes + this.output.bytes;
+    if (bytes !== connection.memory) this.connections.setMemory(connection, bytes);
+  }
 }
 
 interface Live {
@@ -175,7 +184,7 @@ export class WsChannel {
 
   private serve(ws: WebSocket, socket: Duplex, request: IncomingMessage, user: string | undefined): void {
     const { connections, logger } = this.options;
-    const peer = new WsPeer(ws, socket, request.socket.remoteAddress ?? '', user ?? DEFAULT_USER);
+    const peer = new WsPeer(ws, socket, request.socket.remoteAddress ?? '', user ?? DEFAULT_USER, connections);
     const session = new LineSession(this.engine, peer, {
       maxLineBytes: this.options.maxLineBytes,
       observer: this.options.observer,
@@ -192,6 +201,13 @@ export class WsChannel {
         session.drain();
       },
       destroy: () => ws.terminate(),
+      memory: 0,
+      lastInput: 0,
+      quiet: () => session.isIdle && peer.written,
+      closeIdle: () => {
+        logger.debug({ transport: Transport.Ws, remoteAddress: peer.client.remoteAddress }, 'idle: closing');
+        session.drain();
+      },
     };
     ws.on('error', (err) => logger.debug({ err: err.message, transport: Transport.Ws }, 'connection error'));
     const refused = connections.add(connection);
@@ -200,14 +216,16 @@ export class WsChannel {
       ws.close(CloseCode.TryAgainLater);
       return;
     }
+    peer.connection = connection;
     const live: Live = { ws, alive: true };
     this.live.add(live);
     ws.on('pong', () => {
       live.alive = true;
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      connection.lastInput = connections.now;
       if (isBinary) session.refuse('binary messages are not supported');
-      else session.receive(terminated(data));
+      else session.receiveMessage(data);
     });
     ws.on('close', () => {
       session.destroy();

@@ -3,6 +3,7 @@
 
 import { accessBench } from './access-bench.js';
 import { clientBench } from './client-bench.js';
+import { attackBench } from './attack-bench.js';
 import { clusterBench } from './cluster-bench.js';
 import { fileStoreBench } from './file-store-bench.js';
 import { httpBench } from './http-bench.js';
@@ -24,7 +25,7 @@ const settings = {
 console.log(
   `node ${process.version}, ${settings.durationMs / 1000} s per figure after 1 s warm-up; ceiling and GET: best of ${settings.rounds} alternating rounds`,
 );
-/** BENCH_ONLY=tcp,tls,http,access,client,validators,redis,file,rest-redis,cluster runs only those sections (default: all). */
+/** BENCH_ONLY=tcp,tls,http,access,client,validators,attacks,redis,file,rest-redis,cluster runs only those sections (default: all). */
 const only = process.env.BENCH_ONLY?.split(',');
 const runs = (section: string): boolean => only === undefined || only.includes(section);
 if (runs('tcp')) for (const line of await tcpBench(settings)) console.log(line);
@@ -40,6 +41,8 @@ if (runs('client') && process.env.BENCH_CLIENT !== '0')
   for (const line of await clientBench(settings)) console.log(line);
 // Validation hooks: STOREs per second through each kind, and GET latency beside a slow hook.
 if (runs('validators')) for (const line of await validatorBench(settings)) console.log(line);
+// SPEC section 7 under attack: memory growth and control clients' p99 (TCP, WebSocket, REST), loaded beside unloaded.
+if (runs('attacks')) for (const line of await attackBench()) console.log(line);
 // Redis store: 1 and 3 gateways on one test-started redis-server, beside redis-benchmark on it.
 if (runs('redis')) for (const line of await redisBench(settings)) console.log(line);
 // File store: fresh STOREs beside the Redis store on appendfsync always, GET beside memory, read-back of 1,000,000 names (BENCH_FILE=0 skips it).

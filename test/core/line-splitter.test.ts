@@ -27,11 +27,6 @@ function byteByByte(input: Buffer): Buffer[] {
   return [...input].map((b) => Buffer.from([b]));
 }
 
-/** Bytes the splitter keeps for an unfinished line (white-box: the bound SPEC section 7 promises). */
-function heldBytes(splitter: LineSplitter): number {
-  return (splitter as unknown as { partialBytes: number }).partialBytes;
-}
-
 describe('LineSplitter', () => {
   const MAX = 12;
   const input = bytes(
@@ -104,7 +99,9 @@ describe('LineSplitter', () => {
       for (let next = splitter.next(); next !== Next.NeedMore; next = splitter.next()) {
         if (next === Next.Overflow) overflows++;
       }
-      expect(heldBytes(splitter)).toBeLessThanOrEqual(max + 1);
+      expect(splitter.unread).toBeLessThanOrEqual(max + 1);
+      // One small buffer, never grown: the overflow is skipped, not kept.
+      expect(splitter.heldBytes).toBeLessThanOrEqual(128);
     }
     expect(overflows).toBe(1);
   });
@@ -121,7 +118,7 @@ describe('LineSplitter', () => {
     }
     // Feeding the same chunk again and again: any copy kept would show here.
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
-    expect(heldBytes(splitter)).toBe(0);
+    expect(splitter.heldBytes).toBe(0);
     expect(overflows).toBe(1);
     splitter.feed(bytes('tail\nPING\n'));
     expect(splitter.next()).toBe(Next.Line);
@@ -163,5 +160,52 @@ describe('LineSplitter', () => {
     expect(splitter.hasInput).toBe(true);
     splitter.next();
     expect(splitter.hasInput).toBe(false);
+  });
+});
+
+describe('LineSplitter memory', () => {
+  it('holds a line fed one byte at a time in one buffer of at most twice its length', () => {
+    const splitter = new LineSplitter(65536);
+    const line = 60_000;
+    let most = 0;
+    const one = Buffer.alloc(1, 0x61);
+    for (let i = 0; i < line; i++) {
+      splitter.feed(one);
+      splitter.next();
+      most = Math.max(most, splitter.heldBytes);
+    }
+    expect(most).toBeLessThanOrEqual(2 * line);
+    splitter.feed(Buffer.from('\n'));
+    expect(splitter.next()).toBe(Next.Line);
+    expect(splitter.end - splitter.start).toBe(line);
+    expect(splitter.next()).toBe(Next.NeedMore);
+    expect(splitter.heldBytes).toBe(0);
+  });
+
+  it('keeps input fed before the last was read, in order, whatever the cut', () => {
+    const text = 'PING\nGET a\r\nSTORE k v\nEXISTS b\n';
+    for (let at = 0; at <= text.length; at++) {
+      const splitter = new LineSplitter(64);
+      splitter.feed(Buffer.from(text.slice(0, at)));
+      const seen: string[] = [];
+      // Read one line, then feed the rest while the first chunk is still unread.
+      if (splitter.next() === Next.Line) seen.push(splitter.buf.toString('latin1', splitter.start, splitter.end));
+      splitter.feed(Buffer.from(text.slice(at)));
+      for (let next = splitter.next(); next !== Next.NeedMore; next = splitter.next()) {
+        seen.push(splitter.buf.toString('latin1', splitter.start, splitter.end));
+      }
+      expect(seen, `cut at ${at}`).toEqual(['PING', 'GET a', 'STORE k v', 'EXISTS b']);
+      expect(splitter.heldBytes).toBe(0);
+    }
+  });
+
+  it('ends each message fed with feedLine as a line, adding the LF it lacks', () => {
+    const splitter = new LineSplitter(64);
+    for (const message of ['PING', 'GET a\nGET b', '', 'EXISTS c\n']) splitter.feedLine(Buffer.from(message));
+    const seen: string[] = [];
+    for (let next = splitter.next(); next !== Next.NeedMore; next = splitter.next()) {
+      seen.push(splitter.buf.toString('latin1', splitter.start, splitter.end));
+    }
+    expect(seen).toEqual(['PING', 'GET a', 'GET b', '', 'EXISTS c']);
   });
 });

@@ -28,6 +28,7 @@ interface ComposeService {
   depends_on?: Record<string, unknown> | string[];
   init?: boolean;
   stop_grace_period?: string;
+  ulimits?: { nofile?: { soft: number; hard: number } };
   profiles?: string[];
 }
 
@@ -151,6 +152,11 @@ describe('docker-compose.yml', () => {
     const gateway = compose.services.gateway as ComposeService;
     const grace = Number.parseInt(gateway.stop_grace_period ?? '10', 10) * 1000;
     expect(grace).toBeGreaterThan(Number(gateway.environment?.JNHP_DRAIN_TIMEOUT_MS));
+  });
+
+  it('gives the gateway an open-file limit above what its default --max-connections needs', () => {
+    const gateway = compose.services.gateway as ComposeService;
+    expect(gateway.ulimits?.nofile?.soft).toBeGreaterThan(10_000 + 1000);
   });
 
   it('publishes 8111 and 8080 on the load balancer, which runs deploy/haproxy.cfg', () => {

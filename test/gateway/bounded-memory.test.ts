@@ -1,30 +1,14 @@
 // SPEC section 7 measured on the running gateway: its memory (VmRSS and its
 // peak VmHWM, from /proc) while clients send what they should not.
 
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LineClient } from '../helpers/line-client.js';
+import { MB, type Memory, memoryOf } from '../helpers/proc-memory.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 
-const MB = 1024 * 1024;
 /** Growth of the gateway's peak memory we accept while one client misbehaves. */
 const GROWTH_BOUND = 100 * MB;
-
-interface Memory {
-  readonly rss: number;
-  readonly hwm: number;
-}
-
-function memoryOf(pid: number): Memory {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string): number => {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    if (match === null) throw new Error(`no ${field} in /proc/${pid}/status`);
-    return Number(match[1]) * 1024;
-  };
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
 
 function connectRaw(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

@@ -25,6 +25,8 @@ const SPEC_FLAGS = [
   '--max-line-bytes',
   '--max-connections',
   '--drain-timeout-ms',
+  '--max-client-memory',
+  '--idle-timeout-ms',
   '--log-level',
   '--acl-file',
   '--allowed-origins',
@@ -71,6 +73,9 @@ describe('the jnhp-gateway command', () => {
     ['a bad port in the environment', [], { JNHP_TCP_PORT: 'x' }, /tcp-port.*'x'/],
     ['a bad store in the environment', [], { JNHP_STORE: 'disk' }, /store.*disk/],
     ['a negative connection cap in the environment', [], { JNHP_MAX_CONNECTIONS: '-1' }, /max-connections.*-1/],
+    ['a client memory budget in no known unit', ['--max-client-memory', '5t'], {}, /max-client-memory.*5t/],
+    ['a client memory budget under 1 MiB', [], { JNHP_MAX_CLIENT_MEMORY: '512k' }, /max-client-memory.*512k/],
+    ['an idle timeout that is not a number', ['--idle-timeout-ms', 'soon'], {}, /idle-timeout-ms.*soon/],
     [
       'an allowed origin with a path',
       ['--allowed-origins', 'https://a.example/app'],

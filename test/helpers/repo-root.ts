@@ -13,4 +13,6 @@ export function repoRoot(): string {
   return dir;
 }
 
-export const gatewayBin = (): string => path.join(repoRoot(), 'dist', 'gateway', 'main.js');
+/** The built gateway; JNHP_GATEWAY_BIN runs the tests against another build (an earlier one, to compare). */
+export const gatewayBin = (): string =>
+  process.env.JNHP_GATEWAY_BIN || path.join(repoRoot(), 'dist', 'gateway', 'main.js');

@@ -24,6 +24,8 @@ export interface SpawnOptions {
   readonly timeoutMs?: number;
   readonly nodeArgs?: readonly string[];
   readonly cwd?: string;
+  /** Another build of the gateway to run (a bench comparing two builds); default: this checkout's. */
+  readonly bin?: string;
   /** A program and its arguments that run node with the rest, e.g. ['prlimit', '--fsize=65536']. */
   readonly launcher?: readonly string[];
 }
@@ -32,7 +34,16 @@ export async function spawnGateway(args: readonly string[] = [], options: SpawnO
   const [program = process.execPath, ...launch] = [...(options.launcher ?? []), process.execPath];
   const child = spawn(
     program,
-    [...launch, ...(options.nodeArgs ?? []), gatewayBin(), '--tcp-port', '0', '--http-port', '0', ...args],
+    [
+      ...launch,
+      ...(options.nodeArgs ?? []),
+      options.bin ?? gatewayBin(),
+      '--tcp-port',
+      '0',
+      '--http-port',
+      '0',
+      ...args,
+    ],
     { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Record<string, unknown>[] = [];
