@@ -2,8 +2,8 @@
 // BENCH_SECONDS, BENCH_CONNECTIONS and BENCH_DEPTH change the run.
 
 import { accessBench } from './access-bench.js';
-import { clientBench } from './client-bench.js';
 import { attackBench } from './attack-bench.js';
+import { clientBench } from './client-bench.js';
 import { clusterBench } from './cluster-bench.js';
 import { fileStoreBench } from './file-store-bench.js';
 import { httpBench } from './http-bench.js';
