@@ -29,7 +29,9 @@ export class AclUser {
   readonly enabled: boolean;
   readonly nopass: boolean;
   readonly tokenHashes: readonly string[];
-  private readonly patterns: readonly NamePattern[];
+  /** The patterns a name may match, by its first byte: a user with many patterns tries only the few that can. */
+  private readonly byFirstByte: readonly (readonly NamePattern[])[];
+  private readonly forEmptyName: readonly NamePattern[];
   private readonly permissions: number;
 
   constructor(spec: AclUserSpec) {
@@ -37,14 +39,20 @@ export class AclUser {
     this.enabled = spec.enabled;
     this.nopass = spec.nopass;
     this.tokenHashes = spec.tokenHashes;
-    this.patterns = spec.patterns;
+    this.byFirstByte = Array.from({ length: 256 }, (_, byte) =>
+      spec.patterns.filter((p) => p.firstByte === byte || p.firstByte === -1),
+    );
+    this.forEmptyName = spec.patterns.filter((p) => p.firstByte === -1);
     this.permissions = spec.permissions;
   }
 
   /** True when this user may do `permission` to `name`. */
   may(permission: Permission, name: Name): boolean {
     if ((this.permissions & permission) === 0) return false;
-    const patterns = this.patterns;
+    const patterns =
+      name.end > name.start
+        ? (this.byFirstByte[name.buf[name.start] as number] as readonly NamePattern[])
+        : this.forEmptyName;
     for (let i = 0; i < patterns.length; i++) {
       if ((patterns[i] as NamePattern).matches(name.buf, name.start, name.end)) return true;
     }

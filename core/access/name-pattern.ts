@@ -28,6 +28,8 @@ export class NamePattern {
   private readonly hasStar: boolean;
   /** The fewest bytes a matching name has. */
   private readonly minLength: number;
+  /** The byte every matching name starts with; -1 when the pattern starts with `*`. */
+  readonly firstByte: number;
 
   constructor(readonly source: string) {
     const parts = source.split('*').map((p) => Buffer.from(p, 'utf8'));
@@ -36,6 +38,7 @@ export class NamePattern {
     this.suffix = this.hasStar ? (parts[parts.length - 1] as Buffer) : Buffer.alloc(0);
     this.middle = parts.slice(1, -1).filter((p) => p.length > 0);
     this.minLength = parts.reduce((n, p) => n + p.length, 0);
+    this.firstByte = this.prefix.length > 0 ? (this.prefix[0] as number) : -1;
   }
 
   /** True when the name `buf[start, end)` matches. */

@@ -37,6 +37,13 @@ describe('parseAcl', () => {
     expect(acl.user('audit')?.enabled).toBe(false);
   });
 
+  it('tries every pattern that can match, whatever its first byte, leading star included', () => {
+    const user = parseAcl('user default on nopass ~a* ~*z ~b ~é* +read\n', 'acl').user('default');
+    for (const name of ['abc', 'a', 'xyz', 'az', 'b', 'éa'])
+      expect(user?.may(Permission.Read, Name.of(name))).toBe(true);
+    for (const name of ['bb', 'x', 'zy', 'e']) expect(user?.may(Permission.Read, Name.of(name))).toBe(false);
+  });
+
   it('gives each user its permissions on its patterns', () => {
     const app = acl.user('app');
     expect(app?.may(Permission.Write, Name.of('app/x'))).toBe(true);
