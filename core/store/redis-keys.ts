@@ -1,7 +1,6 @@
-// Where a name and the token of its write live in Redis. The value is under
-// prefix + the name's bytes; the token key ends in a space, which no name
-// holds, so it never collides with a name, and shares the value's hash slot
-// so that one script may touch both on a Redis Cluster.
+// Where names, and the records of the write script's calls, live in Redis.
+// A name's value is under prefix + the name's bytes; a record's key holds a
+// space, which no name holds, so it never collides with a name's.
 //
 // Keys are strings: names are valid UTF-8 (SPEC 1), so a key's UTF-8 is the
 // prefix's bytes then the name's bytes as the client sent them, and ioredis
@@ -9,17 +8,12 @@
 
 import type { Name } from '../name.js';
 
-const TOKEN_SUFFIX = ' token';
-
 export class RedisKeys {
   /** The prefix's bytes; also a key of its own (never a name's: names are not empty). */
   readonly prefix: Buffer;
   private readonly prefixText: string;
 
-  constructor(
-    prefix: string,
-    private readonly clustered: boolean,
-  ) {
+  constructor(prefix: string) {
     this.prefixText = prefix;
     this.prefix = Buffer.from(prefix, 'utf8');
   }
@@ -34,19 +28,8 @@ export class RedisKeys {
     return this.prefix.length;
   }
 
-  /** The key for the token of a write to `key`, or null where none can share its hash slot. */
-  tokenKey(key: string): string | null {
-    if (!this.clustered || hasHashTag(key)) return key + TOKEN_SUFFIX;
-    // The whole key is hashed: wrap it in braces so that the braces' content is hashed.
-    if (key.includes('}')) return null;
-    return `{${key}}${TOKEN_SUFFIX}`;
+  /** The key of the record a call of the write script leaves (`token`: unique to the call). */
+  record(token: string): string {
+    return `${this.prefixText}${token} writes`;
   }
-}
-
-/** True when Redis Cluster hashes only part of `key` (a non-empty `{...}`). */
-export function hasHashTag(key: string): boolean {
-  const open = key.indexOf('{');
-  if (open === -1) return false;
-  const close = key.indexOf('}', open + 1);
-  return close > open + 1;
 }

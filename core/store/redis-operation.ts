@@ -58,17 +58,29 @@ export class Presence extends Operation<boolean> {
 /** STORE: SET NX through the write script; true if this write stored the value. */
 export class Write extends Operation<boolean> {
   readonly kind = Kind.Put;
+  /** The record key of the call that carried its last send (null: none, or not sent yet), and its position there. */
+  record: string | null = null;
+  position = 0;
+  /** Its sends before the last, as pairs of record key and position: what a re-send looks up. */
+  earlier: (string | number)[] | null = null;
 
   constructor(
     key: string,
     deadline: number,
     timeoutError: () => Error,
     readonly value: string,
-    /** Null where no token key can share the value's hash slot (see RedisKeys.tokenKey). */
-    readonly tokenKey: string | null,
-    readonly token: string,
   ) {
     super(key, deadline, timeoutError);
+  }
+
+  /** Notes that it is sent now, at `position` (from 1) of the call that leaves `record`. */
+  sentIn(record: string | null, position: number): void {
+    if (this.record !== null) {
+      this.earlier ??= [];
+      this.earlier.push(this.record, this.position);
+    }
+    this.record = record;
+    this.position = position;
   }
 }
 

@@ -1,11 +1,12 @@
 // Names in Redis, shared by every gateway that uses the same Redis and prefix.
-// STORE is `SET key value NX` (in a script that also guards retries and
-// deadlines, see redis-write-script.ts); GET and EXISTS map directly.
+// STORE is `SET key value NX` (in a script that also guards re-sends and
+// deadlines, see redis-write-script.ts); GET and EXISTS map to MGET (or GET
+// and EXISTS).
 //
 // Failures never give a false answer: while Redis is away commands fail at
 // once with storage unavailable; a command whose reply was lost is re-sent
 // only where that is safe (reads; a STORE, which recognises its own earlier
-// write by its token) and only before its deadline; every operation ends by
+// write by its call's record) and only before its deadline; every operation ends by
 // --store-timeout-ms. Commands are sent in call order on one connection, so
 // a session's pipelined commands are applied in its order.
 
@@ -18,7 +19,7 @@ import { RedisConnection, redisErrorCode } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { type AnyOperation, Kind, Presence, Read, Write } from './redis-operation.js';
 import { describeRedisTarget, parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
-import { WRITE_SCRIPT_SHA, WriteResult, writeScriptArgs } from './redis-write-script.js';
+import { WriteResult, writeScriptArgs } from './redis-write-script.js';
 import type { MaybePromise, Store } from './store.js';
 import type { StoreObserver } from './store-observer.js';
 
@@ -59,7 +60,7 @@ export class RedisStore implements Store {
   private readonly cache: NameCache;
   private readonly inFlight = new DeadlineQueue<AnyOperation>();
   private readonly timeoutMs: number;
-  private readonly tokenTtlMs: number;
+  private readonly recordTtlMs: number;
   private readonly tokenBase = `${randomBytes(12).toString('base64url')}.`;
   private readonly timeoutError: () => Error;
   /** Standalone and Sentinel: names go many to a command. A Cluster spreads them over nodes: one each. */
@@ -77,9 +78,10 @@ export class RedisStore implements Store {
     this.observer = options.observer;
     this.target = parseRedisUrl(options.url);
     this.timeoutMs = options.timeoutMs;
-    this.tokenTtlMs = 2 * options.timeoutMs + 1000;
+    // A record is looked up only by re-sends, which stop at the deadline of the STOREs it tells of.
+    this.recordTtlMs = 2 * options.timeoutMs + 1000;
     this.batching = this.target.mode !== RedisMode.Cluster;
-    this.keys = new RedisKeys(options.prefix, !this.batching);
+    this.keys = new RedisKeys(options.prefix);
     this.cache = new NameCache({
       names: options.cacheNames ?? DEFAULT_CACHE_NAMES,
       bytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
@@ -117,9 +119,7 @@ export class RedisStore implements Store {
   putIfAbsent(name: Name, value: string): MaybePromise<boolean> {
     if (this.cache.get(name.buf, name.start, name.end) !== undefined) return false;
     if (!this.connection.usable) return this.unavailable();
-    const key = this.keys.key(name);
-    const token = `${this.tokenBase}${(this.tokenCount++).toString(36)}`;
-    return this.start(new Write(key, this.deadline(), this.timeoutError, value, this.keys.tokenKey(key), token));
+    return this.start(new Write(this.keys.key(name), this.deadline(), this.timeoutError, value));
   }
 
   /** Resolves while Redis answers (within the last check), rejects with storage unavailable otherwise. */
@@ -252,12 +252,16 @@ export class RedisStore implements Store {
       for (const op of ops) op.fail(new Error("Redis's clock is not known yet"));
       return [];
     }
-    const attempts = ops.map((op) => ++op.attempt);
-    const { numKeys, args } = writeScriptArgs(ops, (op) => clock.toRedis(op.deadline), this.tokenTtlMs);
-    client.evalsha(WRITE_SCRIPT_SHA, numKeys, ...args).then(
+    // Only a re-send reads the record, and only where batching is on (a Cluster re-sends nothing).
+    const record = this.batching ? this.keys.record(`${this.tokenBase}${(this.tokenCount++).toString(36)}`) : null;
+    const attempts = ops.map((op, i) => {
+      op.sentIn(record, i + 1);
+      return ++op.attempt;
+    });
+    const args = writeScriptArgs(ops, (op) => clock.toRedis(op.deadline), record, this.recordTtlMs);
+    client.call('evalsha', args).then(
       (result) => {
-        // One STORE answers a number, several an array (redis-write-script.ts).
-        const results = Array.isArray(result) ? result : [result];
+        const results = String(result);
         for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.answerWrite(op, results[i]);
       },
       (err: unknown) => {
@@ -267,7 +271,7 @@ export class RedisStore implements Store {
     return [];
   }
 
-  private answerWrite(op: Write, result: unknown): void {
+  private answerWrite(op: Write, result: string | undefined): void {
     switch (result) {
       case WriteResult.Stored:
       case WriteResult.StoredEarlier:
@@ -277,10 +281,8 @@ export class RedisStore implements Store {
       case WriteResult.Taken:
         op.succeed(false);
         return;
-      case WriteResult.TakenByUnknown:
-        // On a first send the name was someone else's; on a re-send it may be ours, its token lost.
-        if (op.attempt === 1) op.succeed(false);
-        else op.fail(new Error('STORE re-sent after a lost reply: cannot tell whose value the name holds'));
+      case WriteResult.Unknown:
+        op.fail(new Error('STORE re-sent after a lost reply: cannot tell whose value the name holds'));
         return;
       case WriteResult.Late:
         op.fail(this.timeoutError());
@@ -308,7 +310,6 @@ export class RedisStore implements Store {
       this.batching &&
       // Re-sent only when its connection is gone; on a live one, later commands are already behind it.
       this.connection.isGone(epoch) &&
-      (op.kind !== Kind.Put || op.tokenKey !== null) &&
       performance.now() < op.deadline;
     if (!resendable) {
       op.fail(err);

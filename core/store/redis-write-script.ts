@@ -1,85 +1,120 @@
 // STORE on Redis: `SET key value NX`, plus two guards in the same atomic
-// script. The write's token is kept beside the value for a few seconds, so
-// that a STORE re-sent after a lost reply recognises its own earlier write;
-// and Redis refuses a write that arrives after its deadline, so nothing is
-// applied after its client was told "storage unavailable".
+// script. Redis refuses a write that arrives after its deadline, so nothing
+// is applied after its client was told "storage unavailable". And each call
+// leaves one short-lived record of what its STOREs did, so that a STORE
+// re-sent after a lost reply can learn whether an earlier send stored it:
+// one key per call, not one per STORE (see docs/redis.md).
 //
 // One call may carry many STOREs (those sent in one turn of the event loop):
-//   KEYS  key1 tokenKey1 key2 tokenKey2 ...   (one STORE may come without its token key)
-//   ARGV  tokenTtlMs earliestDeadline value1 token1 deadline1 value2 ...
-// Deadlines are in Redis's clock (ms). One STORE answers a number, several
-// an array of numbers in their order (WriteResult).
+//   KEYS  key1 .. keyN  [record]  [earlier records ...]
+//   ARGV  recordTtlMs ('' : no record)  earliestDeadline  N  value1 deadline1 .. valueN deadlineN
+//         [then, for each earlier send of a re-sent STORE: its index i, its record's index in KEYS, its position there]
+// Deadlines are in Redis's clock (ms). The answer, also the record's value,
+// is one character per STORE, in their order (WriteResult).
 
 import { createHash } from 'node:crypto';
 
 export const WRITE_SCRIPT = `
 if redis.replicate_commands then redis.replicate_commands() end
 local now = redis.call('TIME')
-local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local ms = now[1] * 1000 + math.floor(now[2] / 1000)
 local late = ms > tonumber(ARGV[2])
-local function store(key, tokenKey, value, token, deadline)
-  if late and ms > tonumber(deadline) then return -1 end
-  if redis.call('SET', key, value, 'NX') then
-    if tokenKey then redis.call('SET', tokenKey, token, 'PX', ARGV[1]) end
-    return 1
+local n = tonumber(ARGV[3])
+local function earlier(i, key, value)
+  local known = true
+  for j = 2 * n + 4, #ARGV, 3 do
+    if tonumber(ARGV[j]) == i then
+      local record = redis.call('GET', KEYS[tonumber(ARGV[j + 1])])
+      if record then
+        local was = string.sub(record, ARGV[j + 2], ARGV[j + 2])
+        if was == '1' or was == '2' then return '2' end
+      else
+        known = false
+      end
+    end
   end
-  if not tokenKey then return 3 end
-  local owner = redis.call('GET', tokenKey)
-  if owner == token then return 2 end
-  if owner then return 0 end
-  return 3
+  if known or redis.call('GET', key) ~= value then return '0' end
+  return '3'
 end
-if #KEYS <= 2 then return store(KEYS[1], KEYS[2], ARGV[3], ARGV[4], ARGV[5]) end
+local resent = #ARGV > 2 * n + 3
 local out = {}
-for i = 1, #KEYS / 2 do
-  out[i] = store(KEYS[2 * i - 1], KEYS[2 * i], ARGV[3 * i], ARGV[3 * i + 1], ARGV[3 * i + 2])
+for i = 1, n do
+  local v = 2 * i + 2
+  if late and ms > tonumber(ARGV[v + 1]) then
+    out[i] = '-'
+  elseif redis.call('SET', KEYS[i], ARGV[v], 'NX') then
+    out[i] = '1'
+  elseif resent then
+    out[i] = earlier(i, KEYS[i], ARGV[v])
+  else
+    out[i] = '0'
+  end
 end
-return out
+local result = table.concat(out)
+if ARGV[1] ~= '' then redis.call('SET', KEYS[n + 1], result, 'PX', ARGV[1]) end
+return result
 `;
 
 export const WRITE_SCRIPT_SHA = createHash('sha1').update(WRITE_SCRIPT).digest('hex');
 
-/** What the script answers for each STORE. */
+/** What the script answers for each STORE: one character. */
 export const WriteResult = {
   /** Its deadline had passed: nothing was written. */
-  Late: -1,
+  Late: '-',
   /** The name holds another write's value. */
-  Taken: 0,
-  Stored: 1,
-  /** The name holds the value this very token wrote earlier (a re-sent STORE). */
-  StoredEarlier: 2,
-  /** The name holds a value whose writer is unknown (no token beside it). */
-  TakenByUnknown: 3,
+  Taken: '0',
+  Stored: '1',
+  /** A re-sent STORE: an earlier send of it stored the value (its call's record says so). */
+  StoredEarlier: '2',
+  /** A re-sent STORE: the name holds its value, and no record tells whether an earlier send wrote it. */
+  Unknown: '3',
 } as const;
 export type WriteResult = (typeof WriteResult)[keyof typeof WriteResult];
 
-/** What a write needs to be sent: its keys, and its value and token. */
+/** What a write needs to be sent. */
 export interface WriteEntry {
   readonly key: string;
-  readonly tokenKey: string | null;
   readonly value: string;
-  readonly token: string;
+  /** Its earlier sends, as pairs of their call's record key and its 1-based position there; null if none. */
+  readonly earlier: readonly (string | number)[] | null;
 }
 
 /**
- * The EVALSHA arguments after the SHA for `entries` (one, or several that all have token
- * keys), each with its deadline in Redis's clock from `redisDeadline`.
+ * The EVALSHA arguments for `entries` (the SHA, the number of keys, the keys,
+ * the arguments), each with its deadline in Redis's clock from
+ * `redisDeadline`; `record` is the call's record key, or null for none (then
+ * no entry may have earlier sends).
  */
 export function writeScriptArgs<E extends WriteEntry>(
   entries: readonly E[],
   redisDeadline: (entry: E) => number,
-  tokenTtlMs: number,
-): { numKeys: number; args: (string | number)[] } {
-  const keys: string[] = [];
-  const argv: (string | number)[] = [tokenTtlMs, 0];
+  record: string | null,
+  recordTtlMs: number,
+): (string | number)[] {
+  const n = entries.length;
+  const args: (string | number)[] = [WRITE_SCRIPT_SHA, 0];
+  for (let i = 0; i < n; i++) args.push((entries[i] as E).key);
+  if (record !== null) args.push(record);
+  const argv: (string | number)[] = [record === null ? '' : recordTtlMs, 0, n];
   let earliest = Number.POSITIVE_INFINITY;
-  for (const entry of entries) {
-    keys.push(entry.key);
-    if (entry.tokenKey !== null) keys.push(entry.tokenKey);
+  let resends: (string | number)[] | null = null;
+  for (let i = 0; i < n; i++) {
+    const entry = entries[i] as E;
     const deadline = redisDeadline(entry);
     if (deadline < earliest) earliest = deadline;
-    argv.push(entry.value, entry.token, deadline);
+    argv.push(entry.value, deadline);
+    const earlier = entry.earlier;
+    if (earlier === null) continue;
+    resends ??= [];
+    for (let j = 0; j < earlier.length; j += 2) {
+      // Each earlier record is one more key; the script finds it by its index in KEYS.
+      args.push(earlier[j] as string);
+      resends.push(i + 1, args.length - 2, earlier[j + 1] as number);
+    }
   }
   argv[1] = earliest;
-  return { numKeys: keys.length, args: [...keys, ...argv] };
+  args[1] = args.length - 2;
+  for (const a of argv) args.push(a);
+  if (resends !== null) for (const a of resends) args.push(a);
+  return args;
 }

@@ -135,9 +135,9 @@ export async function redisBench(s: BenchSettings): Promise<string[]> {
     const script = await direct({
       commands: freshCommands('e_', (n) => {
         const key = `${PREFIX}${n}`;
-        return `EVALSHA ${WRITE_SCRIPT_SHA} 2 ${key} ${key}_t 5000 ${far} ${VALUE} t ${far}\r\n`;
+        return `EVALSHA ${WRITE_SCRIPT_SHA} 2 ${key} ${key}_r 5000 ${far} 1 ${VALUE} ${far}\r\n`;
       }),
-      expect: exactly(':1'),
+      expect: exactly('1'),
     });
     lines.push(formatResult(`redis direct: the write script, one STORE a call ${cd}`, script));
     lines.push(

@@ -115,7 +115,7 @@ describeWithRedis('the gateway on each kind of Redis', () => {
     raw.disconnect();
   });
 
-  it('spreads names over a Redis Cluster, each write and its token in one hash slot', async () => {
+  it('spreads names over a Redis Cluster, each write a script call on its own node', async () => {
     const nodes: RedisServer[] = [];
     for (let i = 0; i < 3; i++) {
       nodes.push(
