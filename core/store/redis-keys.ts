@@ -23,6 +23,11 @@ export class RedisKeys {
     return this.prefixText + name.text;
   }
 
+  /** The length of the key of `name` in UTF-8. */
+  keyBytes(name: Name): number {
+    return this.prefix.length + name.end - name.start;
+  }
+
   /** Where the name's bytes start in the UTF-8 of a key. */
   nameStart(): number {
     return this.prefix.length;

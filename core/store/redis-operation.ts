@@ -19,6 +19,8 @@ export class Operation<T> implements Deadlined {
   constructor(
     /** Its key in Redis (RedisKeys). */
     readonly key: string,
+    /** The key's length in UTF-8. */
+    readonly keyBytes: number,
     readonly deadline: number,
     private readonly timeoutError: () => Error,
   ) {
@@ -66,11 +68,12 @@ export class Write extends Operation<boolean> {
 
   constructor(
     key: string,
+    keyBytes: number,
     deadline: number,
     timeoutError: () => Error,
     readonly value: string,
   ) {
-    super(key, deadline, timeoutError);
+    super(key, keyBytes, deadline, timeoutError);
   }
 
   /** Notes that it is sent now, at `position` (from 1) of the call that leaves `record`. */

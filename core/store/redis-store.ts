@@ -20,6 +20,7 @@ import { RedisKeys } from './redis-keys.js';
 import { type AnyOperation, Kind, Presence, Read, Write } from './redis-operation.js';
 import { describeRedisTarget, parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
 import { WriteResult, writeScriptArgs } from './redis-write-script.js';
+import { RespCommand, respArg, respCommand } from './resp-command.js';
 import type { MaybePromise, Store } from './store.js';
 import type { StoreObserver } from './store-observer.js';
 
@@ -70,6 +71,8 @@ export class RedisStore implements Store {
   /** Started in this turn of the event loop, sent together at its end, in call order. */
   private queue: AnyOperation[] = [];
   private flushScheduled = false;
+  /** When the first operation of this turn started. */
+  private turnStart = 0;
   /** Lost in flight, to be re-sent first on the next connection (standalone and Sentinel only). */
   private toResend: AnyOperation[] = [];
   private closed = false;
@@ -107,19 +110,21 @@ export class RedisStore implements Store {
     const cached = this.cache.get(name.buf, name.start, name.end);
     if (cached !== undefined) return cached;
     if (!this.connection.usable) return this.unavailable();
-    return this.start(new Read(this.keys.key(name), this.deadline(), this.timeoutError));
+    return this.start(new Read(this.keys.key(name), this.keys.keyBytes(name), this.deadline(), this.timeoutError));
   }
 
   has(name: Name): MaybePromise<boolean> {
     if (this.cache.get(name.buf, name.start, name.end) !== undefined) return true;
     if (!this.connection.usable) return this.unavailable();
-    return this.start(new Presence(this.keys.key(name), this.deadline(), this.timeoutError));
+    return this.start(new Presence(this.keys.key(name), this.keys.keyBytes(name), this.deadline(), this.timeoutError));
   }
 
   putIfAbsent(name: Name, value: string): MaybePromise<boolean> {
     if (this.cache.get(name.buf, name.start, name.end) !== undefined) return false;
     if (!this.connection.usable) return this.unavailable();
-    return this.start(new Write(this.keys.key(name), this.deadline(), this.timeoutError, value));
+    return this.start(
+      new Write(this.keys.key(name), this.keys.keyBytes(name), this.deadline(), this.timeoutError, value),
+    );
   }
 
   /** Resolves while Redis answers (within the last check), rejects with storage unavailable otherwise. */
@@ -143,8 +148,14 @@ export class RedisStore implements Store {
     return this.cache.size;
   }
 
+  /**
+   * The deadline of an operation started now. Operations started in one turn
+   * share the clock reading of the first (a little earlier than theirs: they
+   * fail no later than the timeout), one performance.now() a turn, not one each.
+   */
   private deadline(): number {
-    return performance.now() + this.timeoutMs;
+    if (!this.flushScheduled) this.turnStart = performance.now();
+    return this.turnStart + this.timeoutMs;
   }
 
   private unavailable(): Promise<never> {
@@ -221,16 +232,36 @@ export class RedisStore implements Store {
       }
       return [];
     }
-    const attempts = ops.map((op) => ++op.attempt);
-    client.mget(ops.map((op) => op.key)).then(
-      (values) => {
-        for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.answerRead(op, values[i] ?? null);
+    const n = ops.length;
+    const attempts: number[] = new Array(n);
+    let args = '';
+    for (let i = 0; i < n; i++) {
+      const op = ops[i] as ReadOperation;
+      attempts[i] = ++op.attempt;
+      args += respArg(op.key, op.keyBytes);
+    }
+    this.sendEncoded(new RespCommand('mget', args, n)).then(
+      (reply) => {
+        const values = reply as (string | null)[];
+        for (let i = 0; i < n; i++) {
+          const op = ops[i] as ReadOperation;
+          if (op.attempt === attempts[i]) this.answerRead(op, values[i] ?? null);
+        }
       },
       (err: unknown) => {
-        for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.failed(op, err, epoch);
+        for (let i = 0; i < n; i++) {
+          const op = ops[i] as ReadOperation;
+          if (op.attempt === attempts[i]) this.failed(op, err, epoch);
+        }
       },
     );
     return [];
+  }
+
+  /** Sends a command the store encoded (standalone and Sentinel only); resolves with its reply. */
+  private sendEncoded(command: RespCommand): Promise<unknown> {
+    this.connection.client.sendCommand(command);
+    return command.promise;
   }
 
   private answerRead(op: ReadOperation, value: string | null): void {
@@ -259,7 +290,8 @@ export class RedisStore implements Store {
       return ++op.attempt;
     });
     const args = writeScriptArgs(ops, (op) => clock.toRedis(op.deadline), record, this.recordTtlMs);
-    client.call('evalsha', args).then(
+    // A Cluster routes a command by its keys, which only ioredis's own encoding gives it.
+    (this.batching ? this.sendEncoded(respCommand('evalsha', args)) : client.call('evalsha', args)).then(
       (result) => {
         const results = String(result);
         for (const [i, op] of ops.entries()) if (op.attempt === attempts[i]) this.answerWrite(op, results[i]);
