@@ -17,10 +17,6 @@ export class Operation<T> implements Deadlined {
   private reject!: (err: unknown) => void;
 
   constructor(
-    /** Its key in Redis (RedisKeys). */
-    readonly key: string,
-    /** The key's length in UTF-8. */
-    readonly keyBytes: number,
     readonly deadline: number,
     private readonly timeoutError: () => Error,
   ) {
@@ -47,13 +43,39 @@ export class Operation<T> implements Deadlined {
   }
 }
 
+/** A read: its key is an argument written in a KeyArena chunk, [argStart, argEnd). */
+class KeyedRead<T> extends Operation<T> {
+  constructor(
+    readonly chunk: Buffer,
+    readonly argStart: number,
+    readonly argEnd: number,
+    /** The key's length in UTF-8. */
+    readonly keyBytes: number,
+    deadline: number,
+    timeoutError: () => Error,
+  ) {
+    super(deadline, timeoutError);
+  }
+
+  /** Where the key's bytes start in `chunk`. */
+  get keyStart(): number {
+    return this.argEnd - 2 - this.keyBytes;
+  }
+
+  /** The key as text (for commands ioredis encodes: one read each). */
+  get key(): string {
+    const start = this.keyStart;
+    return this.chunk.toString('utf8', start, start + this.keyBytes);
+  }
+}
+
 /** GET: the value, or undefined. */
-export class Read extends Operation<string | undefined> {
+export class Read extends KeyedRead<string | undefined> {
   readonly kind = Kind.Get;
 }
 
 /** EXISTS. */
-export class Presence extends Operation<boolean> {
+export class Presence extends KeyedRead<boolean> {
   readonly kind = Kind.Has;
 }
 
@@ -67,13 +89,13 @@ export class Write extends Operation<boolean> {
   earlier: (string | number)[] | null = null;
 
   constructor(
-    key: string,
-    keyBytes: number,
+    /** Its key in Redis (RedisKeys). */
+    readonly key: string,
     deadline: number,
     timeoutError: () => Error,
     readonly value: string,
   ) {
-    super(key, keyBytes, deadline, timeoutError);
+    super(deadline, timeoutError);
   }
 
   /** Notes that it is sent now, at `position` (from 1) of the call that leaves `record`. */

@@ -14,13 +14,14 @@ import { randomBytes } from 'node:crypto';
 import { storageUnavailable } from '../errors.js';
 import type { Name } from '../name.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { KeyArena } from './key-arena.js';
 import { DEFAULT_CACHE_BYTES, DEFAULT_CACHE_NAMES, NameCache } from './name-cache.js';
 import { RedisConnection, redisErrorCode } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { type AnyOperation, Kind, Presence, Read, Write } from './redis-operation.js';
 import { describeRedisTarget, parseRedisUrl, RedisMode, type RedisTarget } from './redis-url.js';
 import { WriteResult, writeScriptArgs } from './redis-write-script.js';
-import { RespCommand, respArg, respCommand } from './resp-command.js';
+import { RespCommand, respCommand } from './resp-command.js';
 import type { MaybePromise, Store } from './store.js';
 import type { StoreObserver } from './store-observer.js';
 
@@ -58,6 +59,8 @@ export class RedisStore implements Store {
   readonly target: RedisTarget;
   private readonly connection: RedisConnection;
   private readonly keys: RedisKeys;
+  /** The keys of reads, as MGET arguments. */
+  private readonly arena: KeyArena;
   private readonly cache: NameCache;
   private readonly inFlight = new DeadlineQueue<AnyOperation>();
   private readonly timeoutMs: number;
@@ -85,6 +88,7 @@ export class RedisStore implements Store {
     this.recordTtlMs = 2 * options.timeoutMs + 1000;
     this.batching = this.target.mode !== RedisMode.Cluster;
     this.keys = new RedisKeys(options.prefix);
+    this.arena = new KeyArena(this.keys.prefix);
     this.cache = new NameCache({
       names: options.cacheNames ?? DEFAULT_CACHE_NAMES,
       bytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
@@ -110,21 +114,25 @@ export class RedisStore implements Store {
     const cached = this.cache.get(name.buf, name.start, name.end);
     if (cached !== undefined) return cached;
     if (!this.connection.usable) return this.unavailable();
-    return this.start(new Read(this.keys.key(name), this.keys.keyBytes(name), this.deadline(), this.timeoutError));
+    const deadline = this.deadline();
+    const arena = this.arena;
+    const at = arena.add(name);
+    return this.start(new Read(arena.chunk, at, arena.used, this.keys.keyBytes(name), deadline, this.timeoutError));
   }
 
   has(name: Name): MaybePromise<boolean> {
     if (this.cache.get(name.buf, name.start, name.end) !== undefined) return true;
     if (!this.connection.usable) return this.unavailable();
-    return this.start(new Presence(this.keys.key(name), this.keys.keyBytes(name), this.deadline(), this.timeoutError));
+    const deadline = this.deadline();
+    const arena = this.arena;
+    const at = arena.add(name);
+    return this.start(new Presence(arena.chunk, at, arena.used, this.keys.keyBytes(name), deadline, this.timeoutError));
   }
 
   putIfAbsent(name: Name, value: string): MaybePromise<boolean> {
     if (this.cache.get(name.buf, name.start, name.end) !== undefined) return false;
     if (!this.connection.usable) return this.unavailable();
-    return this.start(
-      new Write(this.keys.key(name), this.keys.keyBytes(name), this.deadline(), this.timeoutError, value),
-    );
+    return this.start(new Write(this.keys.key(name), this.deadline(), this.timeoutError, value));
   }
 
   /** Resolves while Redis answers (within the last check), rejects with storage unavailable otherwise. */
@@ -234,12 +242,19 @@ export class RedisStore implements Store {
     }
     const n = ops.length;
     const attempts: number[] = new Array(n);
-    let args = '';
+    // Reads started one after another lie back to back in the arena: one slice is their arguments.
+    let adjacent = true;
+    let previous: ReadOperation | null = null;
     for (let i = 0; i < n; i++) {
       const op = ops[i] as ReadOperation;
       attempts[i] = ++op.attempt;
-      args += respArg(op.key, op.keyBytes);
+      if (previous !== null && (op.chunk !== previous.chunk || op.argStart !== previous.argEnd)) adjacent = false;
+      previous = op;
     }
+    const first = ops[0] as ReadOperation;
+    const args = adjacent
+      ? first.chunk.subarray(first.argStart, (previous as ReadOperation).argEnd)
+      : Buffer.concat(ops.map((op) => op.chunk.subarray(op.argStart, op.argEnd)));
     this.sendEncoded(new RespCommand('mget', args, n)).then(
       (reply) => {
         const values = reply as (string | null)[];
@@ -265,7 +280,10 @@ export class RedisStore implements Store {
   }
 
   private answerRead(op: ReadOperation, value: string | null): void {
-    if (value !== null) this.remember(op.key, value);
+    if (value !== null) {
+      const start = op.keyStart;
+      this.cache.add(op.chunk, start + this.keys.nameStart(), start + op.keyBytes, value);
+    }
     if (op.kind === Kind.Get) op.succeed(value ?? undefined);
     else op.succeed(value !== null);
   }

@@ -7,15 +7,16 @@
 import { Command } from 'ioredis';
 
 export class RespCommand extends Command {
-  private readonly encoded: string;
+  private readonly encoded: string | Buffer;
 
-  /** `args`: the arguments as `respArg` wrote them, `count` of them. */
-  constructor(name: string, args: string, count: number) {
+  /** `args`: the arguments as RESP (`respArg`, KeyArena), `count` of them. */
+  constructor(name: string, args: string | Buffer, count: number) {
     super(name, [], { replyEncoding: 'utf8' });
-    this.encoded = `*${count + 1}\r\n$${name.length}\r\n${name}\r\n${args}`;
+    const head = `*${count + 1}\r\n$${name.length}\r\n${name}\r\n`;
+    this.encoded = typeof args === 'string' ? head + args : Buffer.concat([Buffer.from(head, 'latin1'), args]);
   }
 
-  override toWritable(): string {
+  override toWritable(): string | Buffer {
     return this.encoded;
   }
 }
