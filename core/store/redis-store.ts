@@ -65,12 +65,13 @@ export class RedisStore implements Store {
   private readonly inFlight = new DeadlineQueue<AnyOperation>();
   private readonly timeoutMs: number;
   private readonly recordTtlMs: number;
-  private readonly tokenBase = `${randomBytes(12).toString('base64url')}.`;
+  /** Makes each call of the write script a record key of its own. */
+  private readonly callTokenBase = `${randomBytes(12).toString('base64url')}.`;
   private readonly timeoutError: () => Error;
   /** Standalone and Sentinel: names go many to a command. A Cluster spreads them over nodes: one each. */
   private readonly batching: boolean;
   private readonly observer: StoreObserver | undefined;
-  private tokenCount = 0;
+  private calls = 0;
   /** Started in this turn of the event loop, sent together at its end, in call order. */
   private queue: AnyOperation[] = [];
   private flushScheduled = false;
@@ -302,7 +303,7 @@ export class RedisStore implements Store {
       return [];
     }
     // Only a re-send reads the record, and only where batching is on (a Cluster re-sends nothing).
-    const record = this.batching ? this.keys.record(`${this.tokenBase}${(this.tokenCount++).toString(36)}`) : null;
+    const record = this.batching ? this.keys.record(`${this.callTokenBase}${(this.calls++).toString(36)}`) : null;
     const attempts = ops.map((op, i) => {
       op.sentIn(record, i + 1);
       return ++op.attempt;
