@@ -288,6 +288,26 @@ describeWithRedis('RedisStore when a reply is lost', () => {
     }
   });
 
+  it('recognises its own earlier write when the replies to its first send and to its re-send are both lost', async () => {
+    const { store } = await openStore(proxy.url, { prefix: 'lost7:' });
+    try {
+      proxy.loseReply(isWrite, isStored);
+      const stored = store.putIfAbsent(Name.of('twice'), 'v');
+      await proxy.waitForCut();
+      // The re-send learns from the first send's record that it stored the value: lose that answer too.
+      proxy.loseReply(isWrite, (reply) => reply.toString('latin1').startsWith('$1\r\n2\r\n'));
+      proxy.admit();
+      await proxy.waitForCut();
+      proxy.admit();
+      expect(await stored).toBe(true);
+      // Three sends, three records; the last named the other two.
+      expect(await raw.keys('lost7:* writes')).toHaveLength(3);
+      expect(await raw.get('lost7:twice')).toBe('v');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('answers storage unavailable when a re-sent STORE cannot tell whose value the name holds', async () => {
     const { store } = await openStore(proxy.url, { prefix: 'lost2:' });
     try {
@@ -317,6 +337,24 @@ describeWithRedis('RedisStore when a reply is lost', () => {
       proxy.admit();
       expect(await stored).toBe(false);
       expect(await store.get(Name.of('contested'))).toBe('theirs');
+    } finally {
+      await other.close();
+      await store.close();
+    }
+  });
+
+  it('answers storage unavailable when its STORE never arrived and another writer stored the same value meanwhile', async () => {
+    const { store } = await openStore(proxy.url, { prefix: 'lost8:' });
+    const { store: other } = await openStore(redis.url, { prefix: 'lost8:' });
+    try {
+      proxy.hold();
+      const stored = store.putIfAbsent(Name.of('twin'), 'same');
+      await proxy.waitForHeld('twin');
+      proxy.cutAll();
+      expect(await other.putIfAbsent(Name.of('twin'), 'same')).toBe(true);
+      proxy.admit();
+      // No record of the first send, and the name holds this very value: it may be ours.
+      await expect(stored).rejects.toSatisfy(isStorageUnavailable);
     } finally {
       await other.close();
       await store.close();
