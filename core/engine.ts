@@ -17,7 +17,8 @@ export class Engine {
 
   /**
    * True when STORE takes several steps (check, validate, set): a session
-   * must then hold back later commands until it is done, to keep its order.
+   * must then hold back later commands until it is done, to keep its order
+   * (later STOREs excepted, through `after`).
    */
   get storeIsMultiStep(): boolean {
     return this.validation !== null;
@@ -64,6 +65,7 @@ export class Engine {
     // The caller's name is valid for this call only; the steps below outlive it.
     name = name.copy();
     try {
+      // Step 1 may run before `after` settles: names are write-once, so one present now is present then.
       if (await this.storage.has(name)) return 'exists';
       const request = { name: name.text, value, client };
       let verdict: Promise<Verdict> | null =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
+import { Engine, type StoreOutcome } from '../../core/engine.js';
 import { Name } from '../../core/name.js';
 import { MemoryStore } from '../../core/store/memory-store.js';
 import type { Validation, ValidationRequest, Verdict } from '../../core/validation/validation.js';
@@ -71,7 +71,7 @@ describe('Engine', () => {
       releaseEarlier = resolve;
     });
     let settled = false;
-    const later = engine.store(Name.of('later'), 'v', client, earlier);
+    const later = engine.store(Name.of('later'), 'v', client, earlier) as Promise<StoreOutcome>;
     later.then(() => {
       settled = true;
     });
@@ -96,7 +96,7 @@ describe('Engine', () => {
     });
     earlier.catch(() => {});
     let settled = false;
-    const exists = engine.store(Name.of('taken'), 'w', client, earlier);
+    const exists = engine.store(Name.of('taken'), 'w', client, earlier) as Promise<StoreOutcome>;
     exists.then(() => {
       settled = true;
     });
@@ -115,7 +115,7 @@ describe('Engine', () => {
     const earlier = new Promise<void>((resolve) => {
       releaseEarlier = resolve;
     });
-    const later = engine.store(Name.of('later'), 'v', client, earlier);
+    const later = engine.store(Name.of('later'), 'v', client, earlier) as Promise<StoreOutcome>;
     await new Promise((r) => setImmediate(r));
     expect(asked).toHaveLength(0);
     releaseEarlier();
