@@ -23,9 +23,12 @@ class RecordingPeer implements Peer {
     this.written.push(...this.queued);
     this.queued = [];
   }
+  closed = false;
   pause(): void {}
   resume(): void {}
-  close(): void {}
+  close(): void {
+    this.closed = true;
+  }
 }
 
 /** A hook whose calls wait until the test answers them, by name. */
@@ -63,7 +66,7 @@ function gateway(concurrency: number) {
   const connect = () => {
     const peer = new RecordingPeer();
     const session = new LineSession(engine, peer, { maxLineBytes: 1024 });
-    return { peer, send: (text: string) => session.receive(Buffer.from(text)) };
+    return { peer, session, send: (text: string) => session.receive(Buffer.from(text)) };
   };
   const stored = (name: string): string | undefined => store.get(Name.of(name)) as string | undefined;
   return { hook, connect, stored };
@@ -162,5 +165,30 @@ describe('validated STOREs of one connection', () => {
     }
     await turn();
     expect(peer.written).toEqual(names.map(() => 'W00T!'));
+  });
+
+  it('answer a last line without its line end and a QUIT once the STOREs before them are done', async () => {
+    const { hook, connect } = gateway(8);
+    const { peer, session, send } = connect();
+    send('STORE a 1\r\nSTORE b 2\r\nGET b');
+    session.endOfInput();
+    await turn();
+    expect(hook.inFlight).toEqual(['a', 'b']);
+    hook.answer('b');
+    hook.answer('a');
+    await turn();
+    expect(peer.written).toEqual(['W00T!', 'W00T!', '2']);
+    expect(peer.closed).toBe(true);
+
+    const quitting = connect();
+    quitting.send('STORE c 3\r\nSTORE d 4\r\nQUIT\r\nSTORE e 5\r\n');
+    await turn();
+    expect(hook.inFlight).toEqual(['c', 'd']);
+    hook.answer('c');
+    hook.answer('d');
+    await turn();
+    expect(quitting.peer.written).toEqual(['W00T!', 'W00T!']);
+    expect(quitting.peer.closed).toBe(true);
+    expect(hook.asked).not.toContain('e');
   });
 });
