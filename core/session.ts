@@ -16,7 +16,7 @@ import { type CommandObserver, Outcome } from './command-observer.js';
 import type { Engine, StoreOutcome } from './engine.js';
 import { ErrorCode, toJnhpError } from './errors.js';
 import type { Name } from './name.js';
-import { type Command, Op } from './protocol/command.js';
+import { Op } from './protocol/command.js';
 import { formatAuth, formatError, formatExists, formatGet, formatStore, Reply } from './protocol/format-reply.js';
 import { LineSplitter, Next } from './protocol/line-splitter.js';
 import { ParseScratch, parseCommand } from './protocol/parse-command.js';
@@ -261,9 +261,15 @@ export class LineSession {
   private runLines(): void {
     const splitter = this.splitter;
     const peer = this.peer;
+    const stores = this.stores;
     let budget = SLICE_LINES;
     while (!this.closing && !this.held && this.pending.length < this.maxPending && peer.congested !== true) {
       if (this.refusals.length > 0 && this.refuseDue()) continue;
+      if (stores !== null && stores.count > 0 && (stores.full || !this.engine.storeMayGoAhead)) {
+        // Nothing may run beside the STOREs in flight: the next line is not even read until one settles.
+        this.held = true;
+        return;
+      }
       let next = splitter.next();
       if (next === Next.NeedMore) {
         if (!this.inputEnded) return;
@@ -307,7 +313,8 @@ export class LineSession {
     const command = parseCommand(buf, start, end, this.scratch);
     if (command === null) return;
     const stores = this.stores;
-    if (stores !== null && stores.count > 0 && !this.goesAhead(stores, command)) {
+    if (stores !== null && stores.count > 0 && !(command.op === Op.Store && stores.admits(command.name.text))) {
+      // Only a STORE of another name may start beside the STOREs in flight (runLines saw idle hook slots).
       this.splitter.giveBack();
       this.held = true;
       return;
@@ -374,11 +381,6 @@ export class LineSession {
       this.reply(this.errorReply(err));
       this.observe(command.op, Outcome.Error, null);
     }
-  }
-
-  /** True when `command`, a STORE, may start beside the STOREs in flight: it needs only idle hook slots. */
-  private goesAhead(stores: StoresInFlight, command: Command): boolean {
-    return command.op === Op.Store && stores.admits(command.name.text) && this.engine.storeMayGoAhead;
   }
 
   private storeValidated(stores: StoresInFlight, name: Name, value: string): void {

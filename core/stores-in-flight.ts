@@ -16,9 +16,14 @@ export class StoresInFlight {
     return this.names.size;
   }
 
-  /** True when a STORE of `name` may start beside those in flight (hooks permitting). */
+  /** True when no more may start beside those in flight. */
+  get full(): boolean {
+    return this.names.size >= STORES_AHEAD;
+  }
+
+  /** True when a STORE of `name` may start beside those in flight (room and hooks permitting). */
   admits(name: string): boolean {
-    return this.names.size < STORES_AHEAD && !this.names.has(name);
+    return !this.names.has(name);
   }
 
   started(name: string, outcome: Promise<unknown>): void {
