@@ -4,8 +4,10 @@
 // Commands run one after another in arrival order. A command answered
 // synchronously (memory store, cached names) is written at once; one that
 // returns a Promise takes a slot in an ordered queue of replies. Single-step
-// store operations may overlap (the store applies them in order), while a
-// multi-step STORE (check, validate, set) holds back every later line.
+// store operations may overlap (the store applies them in order). Multi-step
+// STOREs (check, validate, set) of distinct names may be validated side by
+// side while the hooks have idle slots, and are applied in order
+// (StoresInFlight); any other line waits until they are all done.
 
 import { AccessControl, permissionDenied, rateLimited } from './access/access-control.js';
 import { Permission } from './access/acl.js';
@@ -19,6 +21,7 @@ import { formatAuth, formatError, formatExists, formatGet, formatStore, Reply } 
 import { LineSplitter, Next } from './protocol/line-splitter.js';
 import { ParseScratch, parseCommand } from './protocol/parse-command.js';
 import type { MaybePromise } from './store/store.js';
+import { StoresInFlight } from './stores-in-flight.js';
 import type { ClientInfo } from './validation/validation.js';
 
 /** What a transport gives a session: a place to put replies and a tap on its input. */
@@ -117,8 +120,10 @@ export class LineSession {
   /** The reply past --store-rate; empty without a limit. */
   private readonly rateLimitedReply: string;
   private pending: Slot[] = [];
-  /** The slot of a multi-step STORE that later lines must wait for. */
-  private barrier: Slot | null = null;
+  /** Validated STOREs still in flight; null without validation (STORE is then a single step). */
+  private readonly stores: StoresInFlight | null;
+  /** The next line waits (given back to the splitter) until a STORE in flight settles. */
+  private held = false;
   private inputEnded = false;
   private keepPartialLine = true;
   private closing = false;
@@ -146,6 +151,7 @@ export class LineSession {
     this.identity = new Identity(this.access, options.user);
     this.checked = this.access.hasAcl ? this.identity : null;
     this.client = peer.client;
+    this.stores = engine.storeIsMultiStep ? new StoresInFlight() : null;
     const limiter = this.access.limiter;
     this.rateLimitedReply = limiter === null ? '' : formatError(rateLimited(limiter.rate));
   }
@@ -255,9 +261,15 @@ export class LineSession {
   private runLines(): void {
     const splitter = this.splitter;
     const peer = this.peer;
+    const stores = this.stores;
     let budget = SLICE_LINES;
-    while (!this.closing && this.barrier === null && this.pending.length < this.maxPending && peer.congested !== true) {
+    while (!this.closing && !this.held && this.pending.length < this.maxPending && peer.congested !== true) {
       if (this.refusals.length > 0 && this.refuseDue()) continue;
+      if (stores !== null && stores.count > 0 && (stores.full || !this.engine.storeMayGoAhead)) {
+        // Nothing may run beside the STOREs in flight: the next line is not even read until one settles.
+        this.held = true;
+        return;
+      }
       let next = splitter.next();
       if (next === Next.NeedMore) {
         if (!this.inputEnded) return;
@@ -300,6 +312,13 @@ export class LineSession {
   private runLine(buf: Buffer, start: number, end: number): void {
     const command = parseCommand(buf, start, end, this.scratch);
     if (command === null) return;
+    const stores = this.stores;
+    if (stores !== null && stores.count > 0 && !(command.op === Op.Store && stores.admits(command.name.text))) {
+      // Only a STORE of another name may start beside the STOREs in flight (runLines saw idle hook slots).
+      this.splitter.giveBack();
+      this.held = true;
+      return;
+    }
     try {
       const checked = this.checked;
       switch (command.op) {
@@ -311,7 +330,7 @@ export class LineSession {
           }
           const value = this.engine.get(command.name);
           if (value instanceof Promise) {
-            this.later(GET, value, false);
+            this.later(GET, value, null);
           } else if (value === undefined) {
             this.reply(Reply.Absent);
             this.observer?.observe(this.peer.client.transport, Op.Get, Outcome.Miss, null);
@@ -326,7 +345,7 @@ export class LineSession {
             this.deny(Op.Exists, Permission.Read, command.name);
             return;
           }
-          this.answer(EXISTS, this.engine.exists(command.name), false);
+          this.answer(EXISTS, this.engine.exists(command.name));
           return;
         case Op.Store:
           if (checked !== null && !checked.may(Permission.Write, command.name)) {
@@ -338,7 +357,8 @@ export class LineSession {
             this.observe(Op.Store, Outcome.RateLimited, null);
             return;
           }
-          this.answer(STORE, this.engine.store(command.name, command.value, this.client), this.engine.storeIsMultiStep);
+          if (stores !== null) this.storeValidated(stores, command.name, command.value);
+          else this.answer(STORE, this.engine.store(command.name, command.value, this.client));
           return;
         case Op.Auth:
           this.authenticate(command.token);
@@ -363,6 +383,13 @@ export class LineSession {
     }
   }
 
+  private storeValidated(stores: StoresInFlight, name: Name, value: string): void {
+    const key = name.text;
+    const outcome = this.engine.store(name, value, this.client, stores.last) as Promise<StoreOutcome>;
+    stores.started(key, outcome);
+    this.later(STORE, outcome, key);
+  }
+
   /** `ERROR permission denied ...` in the command's place; nothing runs. */
   private deny(op: Op, permission: Permission, name: Name): void {
     this.reply(formatError(permissionDenied(this.identity.shownName, permission, name)));
@@ -384,31 +411,38 @@ export class LineSession {
     if (identity.exhausted) this.closing = true;
   }
 
-  private answer<T>(answer: Answer<T>, result: MaybePromise<T>, isBarrier: boolean): void {
+  private answer<T>(answer: Answer<T>, result: MaybePromise<T>): void {
     if (result instanceof Promise) {
-      this.later(answer, result, isBarrier);
+      this.later(answer, result, null);
       return;
     }
     this.reply(answer.format(result));
     this.observer?.observe(this.peer.client.transport, answer.op, answer.outcome(result), null);
   }
 
-  /** Keeps the reply's place in line until `result` settles. */
-  private later<T>(answer: Answer<T>, result: Promise<T>, isBarrier: boolean): void {
+  /** Keeps the reply's place in line until `result` settles; `storeName`: a validated STORE's. */
+  private later<T>(answer: Answer<T>, result: Promise<T>, storeName: string | null): void {
     const slot: Slot = { text: null };
     const started = performance.now();
     this.pending.push(slot);
-    if (isBarrier) this.barrier = slot;
     result.then(
       (value) => {
+        if (storeName !== null) this.storeSettled(storeName, result);
         this.observe(answer.op, answer.outcome(value), (performance.now() - started) / 1000);
         this.settle(slot, answer.format(value));
       },
       (err: unknown) => {
+        if (storeName !== null) this.storeSettled(storeName, result);
         this.observe(answer.op, Outcome.Error, (performance.now() - started) / 1000);
         this.settle(slot, this.errorReply(err));
       },
     );
+  }
+
+  private storeSettled(name: string, outcome: Promise<unknown>): void {
+    (this.stores as StoresInFlight).settled(name, outcome);
+    // The line held back is looked at again: it may go ahead now, or wait on.
+    this.held = false;
   }
 
   private refused(text: string): void {
@@ -432,7 +466,6 @@ export class LineSession {
     while (pending.length > 0 && (pending[0] as Slot).text !== null) {
       this.peer.send((pending.shift() as Slot).text as string);
     }
-    if (this.barrier === slot) this.barrier = null;
     this.queuePump();
   }
 
@@ -446,7 +479,7 @@ export class LineSession {
   private adjustFlow(): void {
     const wantsInput =
       !this.closing &&
-      this.barrier === null &&
+      !this.held &&
       this.pending.length < this.maxPending &&
       this.peer.congested !== true &&
       this.splitter.unread <= INPUT_HIGH_WATER;

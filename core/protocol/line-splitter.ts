@@ -32,6 +32,8 @@ export class LineSplitter {
   /** Where input waits when it cannot be read in place; null while input is borrowed. */
   private owned: Buffer | null = null;
   private skipping = false;
+  /** Where the last line reported starts in `input`, line end included: for `giveBack()`. */
+  private lineFrom = 0;
   /** Bytes fed so far, line ends added by `feedLine` included. */
   private fed = 0;
 
@@ -107,6 +109,7 @@ export class LineSplitter {
         this.skipping = false;
         continue;
       }
+      this.lineFrom = from;
       this.setLine(input, from, nl);
       if (this.end - this.start > this.maxLineBytes) return Next.Overflow;
       return Next.Line;
@@ -118,9 +121,19 @@ export class LineSplitter {
   /** At end of input: an unterminated last line counts as a line. */
   finish(): Next {
     if (this.skipping || this.pos === this.input.length) return Next.NeedMore;
+    this.lineFrom = this.pos;
     this.setLine(this.input, this.pos, this.input.length);
     this.pos = this.input.length;
     return this.end - this.start > this.maxLineBytes ? Next.Overflow : Next.Line;
+  }
+
+  /**
+   * Gives back the line just reported (`Next.Line`): the next `next()` or
+   * `finish()` reports it again. Only before any other call.
+   */
+  giveBack(): void {
+    this.pos = this.lineFrom;
+    this.scanned = this.lineFrom;
   }
 
   private setLine(buf: Buffer, start: number, end: number): void {

@@ -30,6 +30,11 @@ export class ConcurrencyGate {
     return this.waiting.size;
   }
 
+  /** True when `enter` would take a slot at once, without queueing. */
+  get hasFreeSlot(): boolean {
+    return this.running < this.limit;
+  }
+
   /**
    * Takes a slot: resolves at once or after a wait in the queue, rejects with
    * TIMED_OUT if the signal aborts while waiting, and returns null when the

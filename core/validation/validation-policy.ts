@@ -71,6 +71,16 @@ export class ValidationPolicy implements Validation {
     });
   }
 
+  get hasFreeSlots(): boolean {
+    for (const hook of this.hooks) if (!hook.gate.hasFreeSlot) return false;
+    return true;
+  }
+
+  tryCheck(request: ValidationRequest): Promise<Verdict> | null {
+    // `check` enters every gate before its first await: the slots seen free here are the ones it takes.
+    return this.hasFreeSlots ? this.check(request) : null;
+  }
+
   /** Stops what the hooks still run. */
   async close(): Promise<void> {
     await Promise.all(this.hooks.map((h) => h.validator.close?.()));

@@ -28,4 +28,11 @@ export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 /** Decides every STORE that reached step 2: resolves, never rejects. */
 export interface Validation {
   check(request: ValidationRequest): Promise<Verdict>;
+  /** True when every hook has a free slot now: a check would start at once, queueing nowhere. */
+  readonly hasFreeSlots?: boolean;
+  /**
+   * `check`, but only if every hook has a free slot now (taken at once);
+   * null instead of waiting in a queue.
+   */
+  tryCheck?(request: ValidationRequest): Promise<Verdict> | null;
 }

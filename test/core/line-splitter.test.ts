@@ -208,4 +208,27 @@ describe('LineSplitter memory', () => {
     }
     expect(seen).toEqual(['PING', 'GET a', 'GET b', '', 'EXISTS c']);
   });
+
+  it('reports a line given back again, also after more input came and at the end of input', () => {
+    const splitter = new LineSplitter(64);
+    const line = (): string => splitter.buf.toString('latin1', splitter.start, splitter.end);
+    splitter.feed(bytes('STORE a 1\r\nGET a\r\n'));
+    expect(splitter.next()).toBe(Next.Line);
+    expect(line()).toBe('STORE a 1');
+    expect(splitter.next()).toBe(Next.Line);
+    splitter.giveBack();
+    expect(splitter.consumed).toBe(11);
+    splitter.feed(bytes('PING\nlast'));
+    expect(splitter.next()).toBe(Next.Line);
+    expect(line()).toBe('GET a');
+    expect(splitter.next()).toBe(Next.Line);
+    expect(line()).toBe('PING');
+    expect(splitter.next()).toBe(Next.NeedMore);
+    expect(splitter.finish()).toBe(Next.Line);
+    splitter.giveBack();
+    expect(splitter.next()).toBe(Next.NeedMore);
+    expect(splitter.finish()).toBe(Next.Line);
+    expect(line()).toBe('last');
+    expect(splitter.finish()).toBe(Next.NeedMore);
+  });
 });

@@ -275,4 +275,45 @@ describe('ValidationPolicy', () => {
     expect(second.value).toBe('allow');
     expect(stubborn.maxRunning).toBe(1);
   });
+
+  it('starts a tryCheck only when every hook has a free slot, taking them at once, and never queues it', async () => {
+    const one = new ManualHook('one');
+    const two = new ManualHook('two');
+    const { policy } = setup([one, two], { concurrency: 2 });
+    const first = track(policy.check(REQUEST));
+    expect(policy.hasFreeSlots).toBe(true);
+    // Called back to back, before any await: the slots are taken by the call itself.
+    const second = policy.tryCheck(REQUEST);
+    expect(second).not.toBeNull();
+    expect(policy.hasFreeSlots).toBe(false);
+    expect(policy.tryCheck(REQUEST)).toBeNull();
+    await flush();
+    expect(one.calls).toHaveLength(2);
+    expect(two.calls).toHaveLength(2);
+    one.calls[0]?.allow();
+    await flush();
+    // A slot of `one` is free, but not of `two`: still nothing.
+    expect(policy.hasFreeSlots).toBe(false);
+    expect(policy.tryCheck(REQUEST)).toBeNull();
+    two.calls[0]?.allow();
+    await flush();
+    expect(first.value).toBe('allow');
+    expect(policy.hasFreeSlots).toBe(true);
+    expect(one.calls).toHaveLength(2);
+  });
+
+  it('gives a free slot to a STORE waiting in the queue before any tryCheck', async () => {
+    const hook = new ManualHook('hook');
+    const { policy } = setup([hook], { concurrency: 1 });
+    track(policy.check(REQUEST));
+    const queued = track(policy.check(REQUEST));
+    await flush();
+    hook.calls[0]?.allow();
+    await flush();
+    expect(hook.calls).toHaveLength(2);
+    expect(policy.tryCheck(REQUEST)).toBeNull();
+    hook.calls[1]?.allow();
+    await flush();
+    expect(queued.value).toBe('allow');
+  });
 });
