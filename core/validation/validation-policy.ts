@@ -5,7 +5,7 @@
 
 import { type Clock, systemClock } from './clock.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
-import { type Deadline, DeadlineQueue } from './deadline-queue.js';
+import { type Deadline, DeadlineList } from './deadline-list.js';
 import { describeError } from './describe-error.js';
 import type { Validation, ValidationRequest } from './validation.js';
 import { Verdict } from './validation.js';
@@ -36,7 +36,7 @@ export class ValidationPolicy implements Validation {
   private readonly hooks: readonly Hook[];
   private readonly observers: readonly ValidationObserver[];
   private readonly clock: Clock;
-  private readonly deadlines: DeadlineQueue;
+  private readonly deadlines: DeadlineList;
 
   constructor(
     validators: readonly Validator[],
@@ -49,7 +49,7 @@ export class ValidationPolicy implements Validation {
     }));
     this.observers = options.observers ?? [];
     this.clock = options.clock ?? systemClock;
-    this.deadlines = new DeadlineQueue(this.clock, options.timeoutMs);
+    this.deadlines = new DeadlineList(this.clock, options.timeoutMs);
   }
 
   check(request: ValidationRequest): Promise<Verdict> {

@@ -1,6 +1,9 @@
 // One timer for the deadlines of every STORE a policy checks, instead of one
 // timer each: they all wait the same time, so deadlines fall due in the order
 // they were set, and a list in that order only needs a timer for its head.
+// (The Redis store's DeadlineQueue does the same for its operations; this one
+// takes the injected Clock and unlinks a decided STORE at once, so that a
+// stuck head never keeps thousands of finished ones alive.)
 
 import type { Clock } from './clock.js';
 import { HookSignal } from './hook-signal.js';
@@ -20,7 +23,7 @@ export class Deadline extends HookSignal {
   }
 }
 
-export class DeadlineQueue {
+export class DeadlineList {
   private head: Deadline | null = null;
   private tail: Deadline | null = null;
   /** Cancels the armed timer; null when none is armed. */
