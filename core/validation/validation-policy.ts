@@ -5,8 +5,8 @@
 
 import { type Clock, systemClock } from './clock.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import { type Deadline, DeadlineList } from './deadline-list.js';
 import { describeError } from './describe-error.js';
-import { HookSignal } from './hook-signal.js';
 import type { Validation, ValidationRequest } from './validation.js';
 import { Verdict } from './validation.js';
 import { HookOutcome, type ValidationObserver } from './validation-observer.js';
@@ -36,6 +36,7 @@ export class ValidationPolicy implements Validation {
   private readonly hooks: readonly Hook[];
   private readonly observers: readonly ValidationObserver[];
   private readonly clock: Clock;
+  private readonly deadlines: DeadlineList;
 
   constructor(
     validators: readonly Validator[],
@@ -48,26 +49,24 @@ export class ValidationPolicy implements Validation {
     }));
     this.observers = options.observers ?? [];
     this.clock = options.clock ?? systemClock;
+    this.deadlines = new DeadlineList(this.clock, options.timeoutMs);
   }
 
   check(request: ValidationRequest): Promise<Verdict> {
-    const started = this.clock.now();
-    const signal = new HookSignal();
-    const cancelTimer = this.clock.setTimeout(() => signal.abort(), this.options.timeoutMs);
+    const deadline = this.deadlines.start();
     return new Promise<Verdict>((resolve) => {
       let left = this.hooks.length;
       let failed = false;
-      for (const hook of this.hooks) {
-        this.call(hook, request, signal, started).then((outcome) => {
-          // A refusal answers at once; the other hooks run on to their end or timeout.
-          if (outcome === HookOutcome.Refuse) resolve(Verdict.Refuse);
-          else if (this.fails(outcome)) failed = true;
-          if (--left === 0) {
-            cancelTimer();
-            resolve(failed ? Verdict.Fail : Verdict.Allow);
-          }
-        });
-      }
+      const done = (outcome: HookOutcome): void => {
+        // A refusal answers at once; the other hooks run on to their end or timeout.
+        if (outcome === HookOutcome.Refuse) resolve(Verdict.Refuse);
+        else if (this.fails(outcome)) failed = true;
+        if (--left === 0) {
+          this.deadlines.end(deadline);
+          resolve(failed ? Verdict.Fail : Verdict.Allow);
+        }
+      };
+      for (const hook of this.hooks) this.call(hook, request, deadline, done);
     });
   }
 
@@ -99,75 +98,73 @@ export class ValidationPolicy implements Validation {
     }
   }
 
-  /** One hook call; resolves with its outcome (never rejects) and reports it once. */
-  private async call(
-    hook: Hook,
-    request: ValidationRequest,
-    signal: HookSignal,
-    started: number,
-  ): Promise<HookOutcome> {
-    const settle = (outcome: HookOutcome, reason?: string): HookOutcome => {
-      const seconds = (this.clock.now() - started) / 1000;
-      for (const observer of this.observers) observer.hookSettled(hook.validator.name, outcome, seconds, reason);
-      return outcome;
-    };
+  /** One hook call: `done` hears its outcome once, after the observers did. */
+  private call(hook: Hook, request: ValidationRequest, deadline: Deadline, done: (outcome: HookOutcome) => void): void {
     const { gate } = hook;
-    const entered = gate.enter(signal);
+    // A free slot is taken at once: no turn of the microtask queue spent waiting for it.
+    if (gate.active < gate.limit) {
+      gate.enter(deadline);
+      this.run(hook, request, deadline, done);
+      return;
+    }
+    const entered = gate.enter(deadline);
     if (entered === null) {
-      return settle(
-        HookOutcome.Overloaded,
-        `queue full: ${gate.active} running, ${gate.queued} waiting (see --validator-concurrency, --validator-queue)`,
-      );
+      const reason = `queue full: ${gate.active} running, ${gate.queued} waiting (see --validator-concurrency, --validator-queue)`;
+      done(this.settle(hook, deadline, HookOutcome.Overloaded, reason));
+      return;
     }
-    try {
-      await entered;
-    } catch {
-      return settle(
-        HookOutcome.Timeout,
-        `timed out after ${this.options.timeoutMs} ms waiting for a free slot (see --validator-timeout-ms, --validator-concurrency)`,
-      );
-    }
-    let work: Promise<boolean>;
-    try {
-      work = hook.validator.decide(request, signal);
-    } catch (err) {
-      gate.leave();
-      return settle(HookOutcome.Error, describeError(err));
-    }
-    // The slot stays taken until the hook has really stopped (a killed process
-    // has exited), so that no more than `concurrency` ever run at once.
-    const leave = (): void => gate.leave();
-    work.then(leave, leave);
-    try {
-      const allowed = await untilAborted(work, signal);
-      if (typeof allowed !== 'boolean') return settle(HookOutcome.Error, `decided ${String(allowed)}, not a boolean`);
-      return settle(allowed ? HookOutcome.Allow : HookOutcome.Refuse);
-    } catch (err) {
-      if (signal.aborted) {
-        return settle(HookOutcome.Timeout, `timed out after ${this.options.timeoutMs} ms (see --validator-timeout-ms)`);
-      }
-      return settle(HookOutcome.Error, describeError(err));
-    }
-  }
-}
-
-const TIMED_OUT = new Error('timed out');
-
-/** `work`, or a rejection as soon as `signal` aborts, whichever comes first. */
-function untilAborted<T>(work: Promise<T>, signal: HookSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(TIMED_OUT);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(TIMED_OUT);
-    signal.onAbort(onAbort);
-    work.then(
-      (value) => {
-        signal.offAbort(onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.offAbort(onAbort);
-        reject(err);
+    entered.then(
+      () => this.run(hook, request, deadline, done),
+      () => {
+        const reason = `timed out after ${this.options.timeoutMs} ms waiting for a free slot (see --validator-timeout-ms, --validator-concurrency)`;
+        done(this.settle(hook, deadline, HookOutcome.Timeout, reason));
       },
     );
-  });
+  }
+
+  /** Runs the hook in the slot it holds, and gives the slot back once the hook has really stopped. */
+  private run(hook: Hook, request: ValidationRequest, deadline: Deadline, done: (outcome: HookOutcome) => void): void {
+    const { gate } = hook;
+    let work: Promise<boolean>;
+    try {
+      work = hook.validator.decide(request, deadline);
+    } catch (err) {
+      gate.leave();
+      done(this.settle(hook, deadline, HookOutcome.Error, describeError(err)));
+      return;
+    }
+    // The outcome is told once: at the deadline, or when the hook settles before it.
+    let told = false;
+    const onAbort = (): void => {
+      told = true;
+      const reason = `timed out after ${this.options.timeoutMs} ms (see --validator-timeout-ms)`;
+      done(this.settle(hook, deadline, HookOutcome.Timeout, reason));
+    };
+    deadline.onAbort(onAbort);
+    // The slot stays taken until the hook has really stopped (a killed process
+    // has exited), so that no more than `concurrency` ever run at once.
+    work.then(
+      (allowed) => {
+        gate.leave();
+        if (told) return;
+        deadline.offAbort(onAbort);
+        if (typeof allowed !== 'boolean') {
+          done(this.settle(hook, deadline, HookOutcome.Error, `decided ${String(allowed)}, not a boolean`));
+        } else done(this.settle(hook, deadline, allowed ? HookOutcome.Allow : HookOutcome.Refuse));
+      },
+      (err: unknown) => {
+        gate.leave();
+        if (told) return;
+        deadline.offAbort(onAbort);
+        done(this.settle(hook, deadline, HookOutcome.Error, describeError(err)));
+      },
+    );
+  }
+
+  /** Reports a call's outcome to the observers, and returns it. */
+  private settle(hook: Hook, deadline: Deadline, outcome: HookOutcome, reason?: string): HookOutcome {
+    const seconds = (this.clock.now() - deadline.started) / 1000;
+    for (const observer of this.observers) observer.hookSettled(hook.validator.name, outcome, seconds, reason);
+    return outcome;
+  }
 }

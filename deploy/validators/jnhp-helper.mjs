@@ -3,29 +3,24 @@
 // The gateway starts it once and keeps it running. It reads one JSON request
 // per line on stdin, {"id","name","value","transport","remoteAddress","user"},
 // and answers `<id> JNHP:1` (allow) or `<id> JNHP:0` (refuse) on stdout, in
-// any order: each check is async, so it works on many requests at once.
-// Answers that settle in one turn go out in one write. It ends at EOF.
-//
+// any order: each check is async, so it works on many at once; answers that
+// settle in one turn go out in one write. It ends at EOF.
 // Refuses values longer than --max-bytes or holding a word of --deny-file,
 // and names under `local.` from clients that are not on this machine.
-//
 //   jnhp-gateway --validator 'helper:deploy/validators/jnhp-helper.mjs --deny-file deny.txt'
 
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const { values: options } = parseArgs({
   options: { 'max-bytes': { type: 'string' }, 'deny-file': { type: 'string' } },
 });
 const maxBytes = Number(options['max-bytes'] ?? 0);
-// Loaded once, not per STORE.
-const words = options['deny-file']
-  ? (await readFile(options['deny-file'], 'utf8'))
-      .split('\n')
-      .map((w) => w.trim().toLowerCase())
-      .filter(Boolean)
-  : [];
+const denyText = options['deny-file'] ? await readFile(options['deny-file'], 'utf8') : ''; // once, not per STORE
+const words = denyText
+  .split('\n')
+  .map((w) => w.trim().toLowerCase())
+  .filter(Boolean);
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** Replace with real work: a database query, a call to a scanner... */
@@ -46,14 +41,19 @@ const answer = (id, allowed) => {
   out += `${id} JNHP:${allowed ? 1 : 0}\n`;
 };
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === '') return;
-  const request = JSON.parse(line);
-  allows(request).then(
-    (allowed) => answer(request.id, allowed),
-    (err) => {
-      console.error(`request ${request.id}: ${err.message}`); // the gateway logs it
-      answer(request.id, false);
-    },
-  );
+let pending = '';
+process.stdin.setEncoding('utf8').on('data', (chunk) => {
+  const lines = (pending + chunk).split('\n');
+  pending = lines.pop();
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const request = JSON.parse(line);
+    allows(request).then(
+      (allowed) => answer(request.id, allowed),
+      (err) => {
+        console.error(`request ${request.id}: ${err.message}`); // the gateway logs it
+        answer(request.id, false);
+      },
+    );
+  }
 });

@@ -20,8 +20,8 @@ interface StoreRequest {
   readonly remoteAddress: string;
 }
 
-/** Requests are the gateway's JSON: a value is at most --max-line-bytes. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Requests are the gateway's JSON: a value is at most --max-line-bytes. Past this, 400. */
+const MAX_BODY_CHARS = 1024 * 1024;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export function allows(request: StoreRequest, denyWords: readonly string[]): boolean {
@@ -34,8 +34,13 @@ export function allows(request: StoreRequest, denyWords: readonly string[]): boo
 function parse(body: string): StoreRequest | null {
   try {
     const data = JSON.parse(body) as Partial<StoreRequest>;
-    const fields = [data.name, data.value, data.transport, data.remoteAddress];
-    return fields.every((f) => typeof f === 'string') ? (data as StoreRequest) : null;
+    const { name, value, transport, remoteAddress } = data;
+    const valid =
+      typeof name === 'string' &&
+      typeof value === 'string' &&
+      typeof transport === 'string' &&
+      typeof remoteAddress === 'string';
+    return valid ? (data as StoreRequest) : null;
   } catch {
     return null;
   }
@@ -51,14 +56,13 @@ export function createWebhookServer(denyWords: readonly string[]): http.Server {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    // Read as text as it comes: a request is a chunk or two, not worth collecting Buffers for.
+    let body = '';
+    req.setEncoding('utf8').on('data', (chunk: string) => {
+      if (body.length <= MAX_BODY_CHARS) body += chunk;
     });
     req.on('end', () => {
-      const request = size <= MAX_BODY_BYTES ? parse(Buffer.concat(chunks).toString('utf8')) : null;
+      const request = body.length <= MAX_BODY_CHARS ? parse(body) : null;
       if (request === null) {
         res.writeHead(400).end('expected JSON {"name","value","transport","remoteAddress"}');
         return;

@@ -2,25 +2,23 @@
 // outcome with latency histograms, open connections by transport, hook calls
 // by hook and outcome, and the process defaults of prom-client.
 
-import { Counter, collectDefaultMetrics, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import { Outcome } from '../../core/command-observer.js';
 import { Op } from '../../core/protocol/command.js';
 import { type Transport, Transport as Transports } from '../../core/validation/validation.js';
 import type { HookOutcome, ValidationObserver } from '../../core/validation/validation-observer.js';
 import type { HelperObserver, HelperPoolView } from '../../core/validators/helper/helper-observer.js';
 import { CommandMetrics, LATENCY_BOUNDS } from './command-metrics.js';
+import { HOOK_BOUNDS, HookMetrics } from './hook-metrics.js';
 
 /** Open connections of one transport (`http`: sockets, keep-alive ones included). */
 export type ConnectionCount = (transport: Transport) => number;
-
-const HOOK_BOUNDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class GatewayMetrics implements ValidationObserver, HelperObserver {
   readonly registry = new Registry();
   /** The CommandObserver every transport reports to. */
   readonly commands = new CommandMetrics();
-  private readonly hookCalls: Counter<'hook' | 'outcome'>;
-  private readonly hookSeconds: Histogram<'hook'>;
+  private readonly hooks = new HookMetrics();
   private readonly helperPools: HelperPoolView[] = [];
 
   /** `clientMemory`: bytes held for TCP and WebSocket clients (see --max-client-memory). */
@@ -50,7 +48,14 @@ export class GatewayMetrics implements ValidationObserver, HelperObserver {
         });
       },
     });
-    this.registry.registerMetric(commandLatency(commands));
+    this.registry.registerMetric(
+      countedHistogram(
+        'jnhp_command_duration_seconds',
+        'Command latency, by transport and command; commands answered synchronously count in the first bucket',
+        LATENCY_BOUNDS,
+        () => commands.latencySeries().map((s) => ({ ...s, labels: { transport: s.transport, command: s.command } })),
+      ),
+    );
     new Gauge({
       name: 'jnhp_open_connections',
       help: 'Open client connections, by transport',
@@ -68,19 +73,25 @@ export class GatewayMetrics implements ValidationObserver, HelperObserver {
         this.set(clientMemory());
       },
     });
-    this.hookCalls = new Counter({
+    const hooks = this.hooks;
+    new Counter({
       name: 'jnhp_validator_calls_total',
       help: 'Validator hook calls, by hook and outcome',
       labelNames: ['hook', 'outcome'],
       registers,
+      collect() {
+        this.reset();
+        hooks.forEachCount((hook, outcome, count) => this.inc({ hook, outcome }, count));
+      },
     });
-    this.hookSeconds = new Histogram({
-      name: 'jnhp_validator_duration_seconds',
-      help: 'Validator hook call latency, queue included',
-      labelNames: ['hook'],
-      buckets: HOOK_BOUNDS,
-      registers,
-    });
+    this.registry.registerMetric(
+      countedHistogram(
+        'jnhp_validator_duration_seconds',
+        'Validator hook call latency, queue included',
+        HOOK_BOUNDS,
+        () => hooks.latencies().map((s) => ({ ...s, labels: { hook: s.hook } })),
+      ),
+    );
     const pools = this.helperPools;
     new Counter({
       name: 'jnhp_validator_helper_restarts_total',
@@ -109,8 +120,7 @@ export class GatewayMetrics implements ValidationObserver, HelperObserver {
   }
 
   hookSettled(hook: string, outcome: HookOutcome, seconds: number): void {
-    this.hookCalls.inc({ hook, outcome });
-    this.hookSeconds.observe({ hook }, seconds);
+    this.hooks.hookSettled(hook, outcome, seconds);
   }
 
   get contentType(): string {
@@ -130,26 +140,39 @@ function forEachHelper(
   for (const pool of pools) for (let i = 0; i < pool.size; i++) visit({ hook: pool.hook, process: String(i) }, pool, i);
 }
 
+interface CountedSeries {
+  readonly labels: Record<string, string>;
+  /** Cumulative counts, one per bound. */
+  readonly cumulative: readonly number[];
+  readonly count: number;
+  readonly sum: number;
+}
+
 /**
- * A histogram whose buckets CommandMetrics already counted: prom-client's
- * own Histogram can only be fed one observation at a time, so this hands the
- * registry finished values, in the shape its `get()` returns.
+ * A histogram whose buckets were already counted (CommandMetrics,
+ * HookMetrics): prom-client's own Histogram can only be fed one observation
+ * at a time, so this hands the registry finished values, in the shape its
+ * `get()` returns.
  */
-function commandLatency(commands: CommandMetrics): Metric {
-  const name = 'jnhp_command_duration_seconds';
+function countedHistogram(
+  name: string,
+  help: string,
+  bounds: readonly number[],
+  series: () => readonly CountedSeries[],
+): Metric {
   const metric = {
     name,
-    help: 'Command latency, by transport and command; commands answered synchronously count in the first bucket',
+    help,
     type: 'histogram',
     aggregator: 'sum',
     collect: () => {},
     reset: () => {},
     get: async () => {
       const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
-      for (const s of commands.latencySeries()) {
-        const labels = { transport: s.transport, command: s.command };
+      for (const s of series()) {
+        const { labels } = s;
         s.cumulative.forEach((value, i) => {
-          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: LATENCY_BOUNDS[i] as number }, value });
+          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: bounds[i] as number }, value });
         });
         values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.count });
         values.push({ metricName: `${name}_sum`, labels, value: s.sum });

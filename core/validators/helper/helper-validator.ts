@@ -9,6 +9,7 @@ import type { HookSignal } from '../../validation/hook-signal.js';
 import type { ValidationRequest } from '../../validation/validation.js';
 import type { Validator } from '../../validation/validator.js';
 import { hookEnvironment } from '../hook-environment.js';
+import { requestJson } from '../request-json.js';
 import { HelperAnswer, parseHelperAnswer } from './helper-answer.js';
 import type { HelperObserver, HelperPoolView } from './helper-observer.js';
 import { HelperProcess } from './helper-process.js';
@@ -101,15 +102,7 @@ export class HelperValidator implements Validator, HelperPoolView {
     if (this.closing) return Promise.reject(new Error('the gateway is shutting down'));
     if (signal.aborted) return Promise.reject(new Error('timed out'));
     const id = this.nextId++;
-    const { client } = request;
-    const line = `${JSON.stringify({
-      id,
-      name: request.name,
-      value: request.value,
-      transport: client.transport,
-      remoteAddress: client.remoteAddress,
-      user: client.user,
-    })}\n`;
+    const line = `${requestJson(request, id)}\n`;
     return new Promise<boolean>((resolve, reject) => {
       const pending = new Pending(this.timedOut, id, line, signal, resolve, reject);
       signal.onAbort(pending.onAbort);
