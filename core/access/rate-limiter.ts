@@ -2,7 +2,7 @@
 // bounded map. A bucket idle long enough to be full again is the same as no
 // bucket, so idle entries are forgotten without changing any answer.
 
-import { type Clock, systemClock } from '../validation/clock.js';
+import { type Clock, systemClock } from '../clock.js';
 
 /** Keys remembered at most; past it full buckets go first, then the least recently used. */
 export const DEFAULT_MAX_KEYS = 100_000;

@@ -2,8 +2,8 @@
 // times it was sent, and the Promise its caller waits on. Settles once;
 // whatever comes later (a late reply, a timeout) is ignored.
 
+import type { Deadlined, DeadlineList } from '../deadline-list.js';
 import { storageUnavailable } from '../errors.js';
-import type { Deadlined } from './deadline-queue.js';
 
 export const Kind = { Get: 0, Has: 1, Put: 2 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
@@ -15,6 +15,9 @@ export class Operation<T> implements Deadlined {
   readonly promise: Promise<T>;
   private resolve!: (value: T) => void;
   private reject!: (err: unknown) => void;
+  dueList: DeadlineList<Deadlined> | null = null;
+  duePrev: Deadlined | null = null;
+  dueNext: Deadlined | null = null;
 
   constructor(
     readonly deadline: number,
@@ -26,15 +29,22 @@ export class Operation<T> implements Deadlined {
     });
   }
 
+  /** performance.now() milliseconds: its deadline (DeadlineList). */
+  get at(): number {
+    return this.deadline;
+  }
+
   succeed(value: T): void {
     if (this.settled) return;
     this.settled = true;
+    this.dueList?.remove(this);
     this.resolve(value);
   }
 
   fail(cause: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    this.dueList?.remove(this);
     this.reject(storageUnavailable(cause));
   }
 

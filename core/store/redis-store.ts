@@ -11,9 +11,10 @@
 // a session's pipelined commands are applied in its order.
 
 import { randomBytes } from 'node:crypto';
+import { systemClock } from '../clock.js';
+import { DeadlineList } from '../deadline-list.js';
 import { storageUnavailable } from '../errors.js';
 import type { Name } from '../name.js';
-import { DeadlineQueue } from './deadline-queue.js';
 import { KeyArena } from './key-arena.js';
 import { DEFAULT_CACHE_BYTES, DEFAULT_CACHE_NAMES, NameCache } from './name-cache.js';
 import { RedisConnection, redisErrorCode } from './redis-connection.js';
@@ -62,7 +63,7 @@ export class RedisStore implements Store {
   /** The keys of reads, as MGET arguments. */
   private readonly arena: KeyArena;
   private readonly cache: NameCache;
-  private readonly inFlight = new DeadlineQueue<AnyOperation>();
+  private readonly inFlight = new DeadlineList<AnyOperation>(systemClock);
   private readonly timeoutMs: number;
   private readonly recordTtlMs: number;
   /** Makes each call of the write script a record key of its own. */
@@ -172,7 +173,7 @@ export class RedisStore implements Store {
   }
 
   private start<T>(op: AnyOperation & { promise: Promise<T> }): Promise<T> {
-    this.inFlight.push(op);
+    this.inFlight.add(op);
     this.queue.push(op);
     if (!this.flushScheduled) {
       this.flushScheduled = true;

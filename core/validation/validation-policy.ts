@@ -3,10 +3,11 @@
 // the STORE starts waiting, all hooks must allow, a refusal beats a failure,
 // fail closed unless the operator chose open, an overload never open.
 
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
+import { DeadlineList } from '../deadline-list.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
-import { type Deadline, DeadlineList } from './deadline-list.js';
 import { describeError } from './describe-error.js';
+import { HookDeadline } from './hook-deadline.js';
 import type { Validation, ValidationRequest } from './validation.js';
 import { Verdict } from './validation.js';
 import { HookOutcome, type ValidationObserver } from './validation-observer.js';
@@ -36,7 +37,7 @@ export class ValidationPolicy implements Validation {
   private readonly hooks: readonly Hook[];
   private readonly observers: readonly ValidationObserver[];
   private readonly clock: Clock;
-  private readonly deadlines: DeadlineList;
+  private readonly deadlines: DeadlineList<HookDeadline>;
 
   constructor(
     validators: readonly Validator[],
@@ -49,11 +50,13 @@ export class ValidationPolicy implements Validation {
     }));
     this.observers = options.observers ?? [];
     this.clock = options.clock ?? systemClock;
-    this.deadlines = new DeadlineList(this.clock, options.timeoutMs);
+    this.deadlines = new DeadlineList(this.clock);
   }
 
   check(request: ValidationRequest): Promise<Verdict> {
-    const deadline = this.deadlines.start();
+    const now = this.clock.now();
+    const deadline = new HookDeadline(now, now + this.options.timeoutMs);
+    this.deadlines.add(deadline);
     return new Promise<Verdict>((resolve) => {
       let left = this.hooks.length;
       let failed = false;
@@ -62,7 +65,7 @@ export class ValidationPolicy implements Validation {
         if (outcome === HookOutcome.Refuse) resolve(Verdict.Refuse);
         else if (this.fails(outcome)) failed = true;
         if (--left === 0) {
-          this.deadlines.end(deadline);
+          this.deadlines.remove(deadline);
           resolve(failed ? Verdict.Fail : Verdict.Allow);
         }
       };
@@ -99,7 +102,12 @@ export class ValidationPolicy implements Validation {
   }
 
   /** One hook call: `done` hears its outcome once, after the observers did. */
-  private call(hook: Hook, request: ValidationRequest, deadline: Deadline, done: (outcome: HookOutcome) => void): void {
+  private call(
+    hook: Hook,
+    request: ValidationRequest,
+    deadline: HookDeadline,
+    done: (outcome: HookOutcome) => void,
+  ): void {
     const { gate } = hook;
     // A free slot is taken at once: no turn of the microtask queue spent waiting for it.
     if (gate.active < gate.limit) {
@@ -123,7 +131,12 @@ export class ValidationPolicy implements Validation {
   }
 
   /** Runs the hook in the slot it holds, and gives the slot back once the hook has really stopped. */
-  private run(hook: Hook, request: ValidationRequest, deadline: Deadline, done: (outcome: HookOutcome) => void): void {
+  private run(
+    hook: Hook,
+    request: ValidationRequest,
+    deadline: HookDeadline,
+    done: (outcome: HookOutcome) => void,
+  ): void {
     const { gate } = hook;
     let work: Promise<boolean>;
     try {
@@ -162,7 +175,7 @@ export class ValidationPolicy implements Validation {
   }
 
   /** Reports a call's outcome to the observers, and returns it. */
-  private settle(hook: Hook, deadline: Deadline, outcome: HookOutcome, reason?: string): HookOutcome {
+  private settle(hook: Hook, deadline: HookDeadline, outcome: HookOutcome, reason?: string): HookOutcome {
     const seconds = (this.clock.now() - deadline.started) / 1000;
     for (const observer of this.observers) observer.hookSettled(hook.validator.name, outcome, seconds, reason);
     return outcome;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../core/validation/clock.js';
-import { type Deadline, DeadlineList } from '../../core/validation/deadline-list.js';
+import type { Clock } from '../../core/clock.js';
+import { type Deadlined, DeadlineList } from '../../core/deadline-list.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 /** A ManualClock that counts the timers armed on it and those still armed. */
@@ -32,10 +32,46 @@ class CountingClock implements Clock {
   }
 }
 
+/** An item due `ms` after it starts; counts its expiry like an aborted signal. */
+class Item implements Deadlined {
+  dueList: DeadlineList<Deadlined> | null = null;
+  duePrev: Deadlined | null = null;
+  dueNext: Deadlined | null = null;
+  aborted = false;
+  private readonly listeners: (() => void)[] = [];
+  constructor(readonly at: number) {}
+  expire(): void {
+    this.aborted = true;
+    for (const listener of this.listeners) listener();
+  }
+  onAbort(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+}
+
+/** The policy's use: every item waits `ms` from when it starts. */
+class Waits {
+  readonly list: DeadlineList<Item>;
+  constructor(
+    private readonly clock: Clock,
+    private readonly ms: number,
+  ) {
+    this.list = new DeadlineList<Item>(clock);
+  }
+  start(): Item {
+    const item = new Item(this.clock.now() + this.ms);
+    this.list.add(item);
+    return item;
+  }
+  end(item: Item): void {
+    this.list.remove(item);
+  }
+}
+
 describe('DeadlineList', () => {
   it('aborts each signal at its own deadline, in the order they started', () => {
     const clock = new CountingClock();
-    const list = new DeadlineList(clock, 1000);
+    const list = new Waits(clock, 1000);
     const aborted: string[] = [];
     const first = list.start();
     first.onAbort(() => aborted.push('first'));
@@ -55,7 +91,7 @@ describe('DeadlineList', () => {
 
   it('never aborts a signal that ended before its deadline', () => {
     const clock = new CountingClock();
-    const list = new DeadlineList(clock, 1000);
+    const list = new Waits(clock, 1000);
     const first = list.start();
     const second = list.start();
     const third = list.start();
@@ -68,7 +104,7 @@ describe('DeadlineList', () => {
 
   it('keeps one timer for many signals, and none once all have ended', () => {
     const clock = new CountingClock();
-    const list = new DeadlineList(clock, 1000);
+    const list = new Waits(clock, 1000);
     const signals = Array.from({ length: 100 }, () => list.start());
     expect(clock.armed).toBe(1);
     for (const signal of signals) list.end(signal);
@@ -77,7 +113,7 @@ describe('DeadlineList', () => {
 
   it('arms again for the next signal when the timer finds its head already ended', () => {
     const clock = new CountingClock();
-    const list = new DeadlineList(clock, 1000);
+    const list = new Waits(clock, 1000);
     const first = list.start();
     clock.inner.advance(500);
     const second = list.start();
@@ -93,8 +129,8 @@ describe('DeadlineList', () => {
 
   it('times a signal started while the others abort from its own start', () => {
     const clock = new CountingClock();
-    const list = new DeadlineList(clock, 1000);
-    const late: Deadline[] = [];
+    const list = new Waits(clock, 1000);
+    const late: Item[] = [];
     list.start().onAbort(() => {
       late.push(list.start());
     });
@@ -104,5 +140,18 @@ describe('DeadlineList', () => {
     expect(late[0]?.aborted).toBe(false);
     clock.inner.advance(1);
     expect(late[0]?.aborted).toBe(true);
+  });
+
+  it('gives back, in order, what has not ended, and expires none of it', () => {
+    const clock = new CountingClock();
+    const list = new Waits(clock, 50);
+    const a = list.start();
+    const b = list.start();
+    const c = list.start();
+    list.end(a);
+    expect(list.list.takeAll()).toEqual([b, c]);
+    expect(clock.live).toBe(0);
+    clock.inner.advance(100);
+    expect([b.aborted, c.aborted]).toEqual([false, false]);
   });
 });

@@ -1,6 +1,6 @@
 // A Clock that moves only when a test says so: timeouts without waiting.
 
-import type { Clock } from '../../core/validation/clock.js';
+import type { Clock } from '../../core/clock.js';
 
 interface Timer {
   readonly at: number;

@@ -1,5 +1,6 @@
-// Time as the validation policy sees it: injected, so that unit tests can
-// drive timeouts without waiting for them.
+// Time as the core sees it (validation timeouts, rate limits, store
+// deadlines): injected, so that unit tests can drive timeouts without
+// waiting for them.
 
 export interface Clock {
   /** Milliseconds from an arbitrary origin. */
