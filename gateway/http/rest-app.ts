@@ -74,7 +74,8 @@ const secondsSince = (started: number): number => (performance.now() - started) 
 function keyName(url: string): Name | Problem {
   const start = url.indexOf('/', url.indexOf('//') + 2) + KEYS.length;
   const query = url.indexOf('?', start);
-  const encoded = query === -1 ? url.slice(start) : url.slice(start, query);
+  // `/keys` without its slash (`/keys?x` too) names nothing.
+  const encoded = url.charCodeAt(start - 1) !== 0x2f ? '' : query === -1 ? url.slice(start) : url.slice(start, query);
   let text = encoded;
   if (encoded.includes('%')) {
     try {
