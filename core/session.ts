@@ -87,6 +87,8 @@ interface Slot {
 }
 
 const DEFAULT_MAX_PENDING = 256;
+/** Settled once: the pump of a burst of messages runs as its reaction. */
+const QUEUED = Promise.resolve();
 /**
  * Work done for one connection before the others get their turn: lines, a
  * long line counting as one more per KiB. What is left waits for the next
@@ -224,7 +226,8 @@ export class LineSession {
   private queuePump(): void {
     if (this.pumpQueued) return;
     this.pumpQueued = true;
-    queueMicrotask(this.queuedPump);
+    // A bare promise reaction: queueMicrotask would add an async resource for every message.
+    QUEUED.then(this.queuedPump);
   }
 
   private readonly queuedPump = (): void => {

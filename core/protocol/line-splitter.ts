@@ -15,6 +15,7 @@ export type Next = (typeof Next)[keyof typeof Next];
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+const LF_BYTE = Buffer.from([LF]);
 /** The first size of the owned buffer: small, from Node's pool; it grows by doubling. */
 const MIN_OWNED = 128;
 
@@ -34,6 +35,10 @@ export class LineSplitter {
   private skipping = false;
   /** Where the last line reported starts in `input`, line end included: for `giveBack()`. */
   private lineFrom = 0;
+  /** The last line reported ended at an implied line end: `giveBack()` restores it. */
+  private lineImplied = false;
+  /** A line end that `feedLine` implies right after `input`, not yet read. */
+  private impliedLf = false;
   /** Bytes fed so far, line ends added by `feedLine` included. */
   private fed = 0;
 
@@ -41,7 +46,7 @@ export class LineSplitter {
 
   /** Bytes received and not yet reported as lines (an unfinished line included). */
   get unread(): number {
-    return this.input.length - this.pos;
+    return this.input.length - this.pos + (this.impliedLf ? 1 : 0);
   }
 
   /** Bytes fed so far that `next()` has gone past (as lines, overflow or skipped). */
@@ -51,7 +56,7 @@ export class LineSplitter {
 
   /** True while complete or partial input waits to be read by `next()`. */
   get hasInput(): boolean {
-    return this.pos < this.input.length;
+    return this.pos < this.input.length || this.impliedLf;
   }
 
   /** Memory this splitter holds of its own (the buffer it copies into). */
@@ -62,17 +67,14 @@ export class LineSplitter {
   /** Hands over bytes received; read in place while nothing else waits, copied otherwise. */
   feed(chunk: Buffer): void {
     this.fed += chunk.length;
-    if (this.pos === this.input.length) {
-      this.release();
-      this.input = chunk;
-      this.pos = 0;
-      this.scanned = 0;
-      return;
-    }
-    this.append(chunk, false);
+    if (this.hasInput) this.append(chunk, false);
+    else this.borrow(chunk);
   }
 
-  /** Hands over one message that ends a line: LF is added when it does not end in one. */
+  /**
+   * Hands over one message that ends a line: LF is implied when it does not
+   * end in one (the message is still read in place while nothing else waits).
+   */
   feedLine(message: Buffer): void {
     const terminated = message.length > 0 && message[message.length - 1] === LF;
     if (terminated) {
@@ -80,14 +82,32 @@ export class LineSplitter {
       return;
     }
     this.fed += message.length + 1;
-    this.append(message, true);
+    if (this.hasInput) {
+      this.append(message, true);
+      return;
+    }
+    this.borrow(message);
+    this.impliedLf = true;
+  }
+
+  private borrow(chunk: Buffer): void {
+    this.release();
+    this.input = chunk;
+    this.pos = 0;
+    this.scanned = 0;
   }
 
   next(): Next {
     const input = this.input;
-    while (this.pos < input.length) {
+    while (this.pos < input.length || this.impliedLf) {
       const from = this.pos;
-      const nl = input.indexOf(LF, this.scanned);
+      let nl = input.indexOf(LF, this.scanned);
+      let implied = false;
+      if (nl === -1 && this.impliedLf) {
+        nl = input.length;
+        this.impliedLf = false;
+        implied = true;
+      }
       if (nl === -1) {
         if (this.skipping) {
           this.dropUnread();
@@ -103,13 +123,15 @@ export class LineSplitter {
         if (this.owned === null) this.append(EMPTY, false);
         return Next.NeedMore;
       }
-      this.pos = nl + 1;
+      // Past the LF, or at the end when it was implied.
+      this.pos = Math.min(nl + 1, input.length);
       this.scanned = this.pos;
       if (this.skipping) {
         this.skipping = false;
         continue;
       }
       this.lineFrom = from;
+      this.lineImplied = implied;
       this.setLine(input, from, nl);
       if (this.end - this.start > this.maxLineBytes) return Next.Overflow;
       return Next.Line;
@@ -122,6 +144,7 @@ export class LineSplitter {
   finish(): Next {
     if (this.skipping || this.pos === this.input.length) return Next.NeedMore;
     this.lineFrom = this.pos;
+    this.lineImplied = false;
     this.setLine(this.input, this.pos, this.input.length);
     this.pos = this.input.length;
     return this.end - this.start > this.maxLineBytes ? Next.Overflow : Next.Line;
@@ -134,6 +157,7 @@ export class LineSplitter {
   giveBack(): void {
     this.pos = this.lineFrom;
     this.scanned = this.lineFrom;
+    if (this.lineImplied) this.impliedLf = true;
   }
 
   private setLine(buf: Buffer, start: number, end: number): void {
@@ -145,6 +169,11 @@ export class LineSplitter {
 
   /** Copies the unread input and then `chunk` (and an LF) into the owned buffer. */
   private append(chunk: Buffer, addLf: boolean): void {
+    if (this.impliedLf) {
+      // The borrowed message waits: it is copied with its line end, and the new bytes after it.
+      this.impliedLf = false;
+      this.append(LF_BYTE, false);
+    }
     const extra = chunk.length + (addLf ? 1 : 0);
     const unread = this.input.length - this.pos;
     let owned = this.owned;

@@ -2,16 +2,16 @@
 // upgrades on /ws, timeouts against slow clients, and a drain that keeps open
 // keep-alive connections able to ask /readyz while commands finish.
 
-import type http from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type SecureOptions, TLS_HANDSHAKE_TIMEOUT_MS } from '../tls/tls-pair.js';
 import type { WsChannel } from '../ws/ws-channel.js';
-import { declaredLength } from './read-body.js';
+import { declaredLength, GONE, readBodies, readBody } from './read-body.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
 export const WS_PATH = '/ws';
@@ -46,26 +46,37 @@ export class HttpGateway {
 
   /** With `secure`, the port speaks HTTPS and WSS only. */
   constructor(app: AnyHono, ws: WsChannel, maxBodyBytes: number, secure?: SecureOptions) {
-    if (secure === undefined) {
-      this.server = createAdaptorServer({ fetch: app.fetch, serverOptions: { ...HTTP_TIMEOUTS } }) as http.Server;
-      this.tls = null;
-    } else {
-      const server = createAdaptorServer({
-        fetch: app.fetch,
-        createServer: https.createServer,
-        serverOptions: { ...HTTP_TIMEOUTS, ...secure, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
-      }) as https.Server;
-      this.server = server;
-      this.tls = server;
-    }
-    this.server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveTimeout;
-    // Before hono's listener, which may answer synchronously.
-    this.server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // One listener: the bookkeeping, then hono's. Node reads what is left of a body nobody read
+    // (a refusal); hono's own clean-up would add a listener and a timer to every PUT.
+    const honoListener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.inFlight++;
       this.fresh.delete(req.socket);
       res.on('close', this.requestClosed);
       if (this.draining) res.setHeader('Connection', 'close');
-    });
+      if (req.method !== 'PUT') {
+        honoListener(req, res);
+        return;
+      }
+      // Its body first (up to the limit): hono then answers at once. A client gone meanwhile is owed nothing.
+      readBody(req, maxBodyBytes, (body) => {
+        if (body === GONE) return;
+        readBodies.set(req, body);
+        honoListener(req, res);
+      });
+    };
+    if (secure === undefined) {
+      this.server = http.createServer({ ...HTTP_TIMEOUTS }, listener);
+      this.tls = null;
+    } else {
+      const server = https.createServer(
+        { ...HTTP_TIMEOUTS, ...secure, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+        listener,
+      );
+      this.server = server;
+      this.tls = server;
+    }
+    this.server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveTimeout;
     // `Expect: 100-continue`: a body declared over the limit gets its 413 at once, never an invitation to send it.
     this.server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (!((declaredLength(req) ?? 0) > maxBodyBytes)) res.writeContinue();

@@ -19,7 +19,7 @@ import { type ClientInfo, Transport } from '../../core/validation/validation.js'
 import { ASK_FOR_TOKEN, BAD_TOKEN, ConnectionTokens } from './bearer.js';
 import { OriginPolicy } from './origin-policy.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
-import { readBody, TOO_LARGE } from './read-body.js';
+import { type Body, GONE, readBodies, readBody, TOO_LARGE } from './read-body.js';
 import { addStaticRoutes } from './static-routes.js';
 
 export interface RestOptions {
@@ -39,6 +39,24 @@ export interface RestOptions {
 type Env = { Bindings: HttpBindings };
 
 const KEYS = '/keys/';
+/** Hono's own path of a request, for every route but `/keys/`. */
+const honoPath = new Hono().getPath;
+
+/**
+ * The path hono routes by: every `/keys` URL is the one static route `/keys/`
+ * (a map lookup, where a wildcard route costs a regular expression per request);
+ * the handler reads the name from the URL itself.
+ */
+function routePath(request: Request): string {
+  const url = request.url;
+  const start = url.indexOf('/', url.indexOf(':') + 3);
+  if (url.startsWith('/keys', start)) {
+    const after = url.charCodeAt(start + 5);
+    // '/', '?', '#' or the end: what hono's `/keys/*` matched.
+    if (after === 0x2f || after === 0x3f || after === 0x23 || Number.isNaN(after)) return KEYS;
+  }
+  return honoPath(request);
+}
 const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const PROBLEM = { 'Content-Type': PROBLEM_CONTENT_TYPE };
@@ -56,7 +74,8 @@ const secondsSince = (started: number): number => (performance.now() - started) 
 function keyName(url: string): Name | Problem {
   const start = url.indexOf('/', url.indexOf('//') + 2) + KEYS.length;
   const query = url.indexOf('?', start);
-  const encoded = query === -1 ? url.slice(start) : url.slice(start, query);
+  // `/keys` without its slash (`/keys?x` too) names nothing.
+  const encoded = url.charCodeAt(start - 1) !== 0x2f ? '' : query === -1 ? url.slice(start) : url.slice(start, query);
   let text = encoded;
   if (encoded.includes('%')) {
     try {
@@ -141,7 +160,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
   /** Null without an ACL file: then nothing needs checking. */
   const access = rules?.hasAcl === true ? rules : null;
   const tokens = access === null ? null : new ConnectionTokens(access);
-  const app = new Hono<Env>();
+  const app = new Hono<Env>({ getPath: routePath });
 
   const observe = (op: Op, outcome: Outcome, seconds: number | null): void =>
     observer.observe(Transport.Http, op, outcome, seconds);
@@ -257,22 +276,26 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     failed: 'a validator failed or timed out',
   };
 
-  const put = async (c: Context<Env>, name: Name, user: string): Promise<Response> => {
-    let body: Buffer | typeof TOO_LARGE;
-    try {
-      body = await readBody(c.env.incoming, maxLineBytes);
-    } catch {
-      return new Response(null, { status: 400 });
+  const stored = (name: Name, outcome: StoreOutcome, seconds: number | null): Response => {
+    observe(Op.Store, outcome, seconds);
+    if (outcome === 'stored') {
+      return new Response('', { status: 201, headers: { Location: `${KEYS}${encodeURIComponent(name.text)}` } });
     }
+    return respond(problem(STORE_PROBLEMS[outcome], STORE_DETAILS[outcome]));
+  };
+
+  /** A PUT once its body is read. */
+  const putBody = (incoming: IncomingMessage, name: Name, user: string, body: Body): MaybePromise<Response> => {
+    if (body === GONE) return new Response(null, { status: 400 });
     if (body === TOO_LARGE) {
       observe(Op.Invalid, Outcome.Invalid, null);
       const p = problem(ErrorCode.LineTooLong, `value longer than ${maxLineBytes} bytes (see --max-line-bytes)`);
       // The rest of the body is never read: the connection ends with this answer.
       return respond(p, { ...PROBLEM, Connection: 'close' });
     }
-    const value = bodyValue(body, rawHeader(c.env.incoming.rawHeaders, 'content-type'));
+    const value = bodyValue(body, rawHeader(incoming.rawHeaders, 'content-type'));
     if (typeof value !== 'string') return invalid(value);
-    const client = new HttpClient(c.env.incoming, user);
+    const client = new HttpClient(incoming, user);
     const limiter = rules?.limiter ?? null;
     if (limiter !== null) {
       const wait = (rules as AccessControl).limitStore(user, client.remoteAddress);
@@ -281,16 +304,33 @@ export function createRestApp(options: RestOptions): Hono<Env> {
         return respond(problemOf(rateLimited(limiter.rate)), { ...PROBLEM, 'Retry-After': String(wait) });
       }
     }
-    return run(
-      Op.Store,
-      () => engine.store(name, value, client),
-      (outcome, seconds) => {
-        observe(Op.Store, outcome, seconds);
-        if (outcome === 'stored') {
-          return new Response('', { status: 201, headers: { Location: `${KEYS}${encodeURIComponent(name.text)}` } });
+    let outcome: MaybePromise<StoreOutcome>;
+    try {
+      outcome = engine.store(name, value, client);
+    } catch (err) {
+      return failed(Op.Store, err, null);
+    }
+    if (!(outcome instanceof Promise)) return stored(name, outcome, null);
+    const started = performance.now();
+    return outcome.then(
+      (settled) => stored(name, settled, secondsSince(started)),
+      (err: unknown) => failed(Op.Store, err, secondsSince(started)),
+    );
+  };
+
+  // The body is read from Node's request itself: read already (HttpGateway), or one Promise settled with its last byte.
+  const put = (c: Context<Env>, name: Name, user: string): MaybePromise<Response> => {
+    const incoming = c.env.incoming;
+    const read = readBodies.get(incoming);
+    if (read !== undefined) return putBody(incoming, name, user, read);
+    return new Promise((resolve, reject) =>
+      readBody(incoming, maxLineBytes, (body) => {
+        try {
+          resolve(putBody(incoming, name, user, body));
+        } catch (err) {
+          reject(err);
         }
-        return respond(problem(STORE_PROBLEMS[outcome], STORE_DETAILS[outcome]));
-      },
+      }),
     );
   };
 
@@ -309,7 +349,7 @@ export function createRestApp(options: RestOptions): Hono<Env> {
 
   const origins = options.origins ?? new OriginPolicy([]);
   // One handler for every method: a single match keeps hono on its fast path.
-  app.all('/keys/*', (c): MaybePromise<Response> => {
+  app.all(KEYS, (c): MaybePromise<Response> => {
     const method = c.req.method;
     const raw = c.env.incoming.rawHeaders;
     const origin = rawHeader(raw, 'origin');

@@ -1,12 +1,12 @@
-// The ceilings of the HTTP port: `hono` is a bare hono app on
-// @hono/node-server answering every request with a constant; `node` is a
-// bare node:http server doing REST's work on a Map (GET, HEAD, PUT of
-// /keys/{name}), holding the bench's names from the start; `ws` is a bare `ws` server echoing every message. Usage:
+// The ceilings of the HTTP port: `node` is a bare node:http server doing
+// REST's work on a Map (GET, HEAD, PUT of /keys/{name}), holding the bench's
+// names from the start; `hono` is a bare hono app on @hono/node-server doing
+// the same work; `ws` is a bare `ws` server echoing every message. Usage:
 // node http-ceiling-server.js hono|node|ws <reply>; prints its port on stdout.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
 import { KEYS, keyName } from './tcp-bench.js';
@@ -14,16 +14,42 @@ import { KEYS, keyName } from './tcp-bench.js';
 const kind = process.argv[2];
 const reply = process.argv[3] ?? 'PONG';
 
+const names = new Map<string, string>();
+for (let i = 0; i < KEYS; i++) names.set(keyName(i), reply);
+const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
+
 if (kind === 'hono') {
-  const app = new Hono();
-  app.all('*', (c) => c.text(reply));
-  const server = createAdaptorServer({ fetch: app.fetch });
+  // The node:http server's work below, the way a hono app does it at best: Node's request read
+  // through c.env (HttpBindings), plain Responses the adapter writes on its fast path.
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  app.all('/keys/*', (c) => {
+    const incoming = c.env.incoming;
+    const url = incoming.url ?? '';
+    const name = decodeURIComponent(url.slice('/keys/'.length));
+    if (incoming.method === 'PUT') {
+      return new Promise<Response>((resolve) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('end', () => {
+          if (names.has(name)) {
+            resolve(new Response('exists', { status: 409, headers: { 'Content-Type': 'text/plain' } }));
+            return;
+          }
+          names.set(name, Buffer.concat(chunks).toString('utf8'));
+          resolve(new Response('', { status: 201, headers: { Location: url } }));
+        });
+      });
+    }
+    const value = names.get(name);
+    if (value === undefined) return new Response('absent', { status: 404, headers: { 'Content-Type': 'text/plain' } });
+    return new Response(value, { headers: TEXT });
+  });
+  app.notFound(() => new Response(null, { status: 404 }));
+  const server = createAdaptorServer({ fetch: app.fetch, autoCleanupIncoming: false });
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
   });
 } else if (kind === 'node') {
-  const names = new Map<string, string>();
-  for (let i = 0; i < KEYS; i++) names.set(keyName(i), reply);
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';
     if (!url.startsWith('/keys/')) {
@@ -46,7 +72,7 @@ if (kind === 'hono') {
     }
     const value = names.get(name);
     if (value === undefined) res.writeHead(404, { 'Content-Type': 'text/plain' }).end('absent');
-    else res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(value);
+    else res.writeHead(200, TEXT).end(value);
   });
   server.keepAliveTimeout = 5000;
   server.listen(0, '127.0.0.1', () => {

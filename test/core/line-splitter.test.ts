@@ -231,4 +231,67 @@ describe('LineSplitter memory', () => {
     expect(line()).toBe('last');
     expect(splitter.finish()).toBe(Next.NeedMore);
   });
+
+  it('reports a message read in place again when it is given back, with its implied line end', () => {
+    const splitter = new LineSplitter(64);
+    splitter.feedLine(Buffer.from('STORE a 1'));
+    expect(splitter.next()).toBe(Next.Line);
+    splitter.giveBack();
+    expect(splitter.unread).toBe(10);
+    splitter.feedLine(Buffer.from('GET a'));
+    expect(splitter.next()).toBe(Next.Line);
+    expect(splitter.buf.toString('latin1', splitter.start, splitter.end)).toBe('STORE a 1');
+    expect(splitter.next()).toBe(Next.Line);
+    expect(splitter.buf.toString('latin1', splitter.start, splitter.end)).toBe('GET a');
+    expect(splitter.next()).toBe(Next.NeedMore);
+    expect(splitter.consumed).toBe(16);
+  });
+
+  it('reads a lone message fed with feedLine in place, without a copy', () => {
+    const splitter = new LineSplitter(64);
+    const message = Buffer.from('GET a');
+    splitter.feedLine(message);
+    expect(splitter.unread).toBe(6);
+    expect(splitter.next()).toBe(Next.Line);
+    expect(splitter.buf).toBe(message);
+    expect(splitter.buf.toString('latin1', splitter.start, splitter.end)).toBe('GET a');
+    expect(splitter.heldBytes).toBe(0);
+    expect(splitter.next()).toBe(Next.NeedMore);
+    expect(splitter.consumed).toBe(6);
+    expect(splitter.hasInput).toBe(false);
+  });
+
+  it('keeps the order and the count of messages fed before the first was read, whatever their mix', () => {
+    const messages = ['PING', '', 'GET a\r', 'STORE k v\n', '12345678901234567890', 'x', 'GET b\nGET c'];
+    for (let first = 0; first < messages.length; first++) {
+      const splitter = new LineSplitter(12);
+      const seen: string[] = [];
+      const drain = (): void => {
+        for (let next = splitter.next(); next !== Next.NeedMore; next = splitter.next()) {
+          seen.push(next === Next.Line ? splitter.buf.toString('latin1', splitter.start, splitter.end) : OVERFLOW);
+        }
+      };
+      let fed = 0;
+      // Messages before `first` are read one by one (in place); the rest pile up and are copied.
+      messages.forEach((m, i) => {
+        splitter.feedLine(Buffer.from(m));
+        fed += m.length + (m.endsWith('\n') ? 0 : 1);
+        if (i < first) drain();
+      });
+      expect(splitter.consumed + splitter.unread).toBe(fed);
+      drain();
+      expect(seen, `read one by one up to ${first}`).toEqual([
+        'PING',
+        '',
+        'GET a',
+        'STORE k v',
+        OVERFLOW,
+        'x',
+        'GET b',
+        'GET c',
+      ]);
+      expect(splitter.consumed).toBe(fed);
+      expect(splitter.heldBytes).toBe(0);
+    }
+  });
 });

@@ -196,6 +196,27 @@ describe('REST', () => {
       await expectProblem(await fetch(`${base}/nothing-here`), 404, 'no_such_route');
     });
 
+    it('routes every /keys URL as the request target spells it: a query, dot segments, /keys alone, /keysx', async () => {
+      expect((await put('routed', 'here')).status).toBe(201);
+      const client = await RawHttp.connect(gateway.httpPort);
+      const status = async (target: string): Promise<number> => {
+        client.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+        return (await client.response()).status;
+      };
+      try {
+        expect(await status('/keys/routed?x=1')).toBe(200);
+        expect(await status('/keys/elsewhere/../routed')).toBe(200);
+        expect(await status('/keys/%2e%2e/keys/routed')).toBe(200);
+        expect(await status('/keys/routed/..')).toBe(400);
+        expect(await status('/keys')).toBe(400);
+        expect(await status('/keys?routed')).toBe(400);
+        expect(await status('/keysx')).toBe(404);
+        expect(await status('/healthz?probe=1')).toBe(200);
+      } finally {
+        client.socket.destroy();
+      }
+    });
+
     it('answers 200 on /healthz', async () => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     });
