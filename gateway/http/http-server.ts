@@ -11,7 +11,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type SecureOptions, TLS_HANDSHAKE_TIMEOUT_MS } from '../tls/tls-pair.js';
 import type { WsChannel } from '../ws/ws-channel.js';
-import { declaredLength, GONE, readBodies, readBody } from './read-body.js';
+import { declaredLength } from './read-body.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
 export const WS_PATH = '/ws';
@@ -54,16 +54,7 @@ export class HttpGateway {
       this.fresh.delete(req.socket);
       res.on('close', this.requestClosed);
       if (this.draining) res.setHeader('Connection', 'close');
-      if (req.method !== 'PUT') {
-        honoListener(req, res);
-        return;
-      }
-      // Its body first (up to the limit): hono then answers at once. A client gone meanwhile is owed nothing.
-      readBody(req, maxBodyBytes, (body) => {
-        if (body === GONE) return;
-        readBodies.set(req, body);
-        honoListener(req, res);
-      });
+      honoListener(req, res);
     };
     if (secure === undefined) {
       this.server = http.createServer({ ...HTTP_TIMEOUTS }, listener);

@@ -17,12 +17,6 @@ export type Body = Buffer | typeof TOO_LARGE | typeof GONE;
 const MIN_BUFFER = 1024;
 const EMPTY = Buffer.alloc(0);
 
-/**
- * Bodies read before the request reached hono (every PUT's, see HttpGateway),
- * so that its handler answers at once instead of through a chain of Promises.
- */
-export const readBodies = new WeakMap<IncomingMessage, Body>();
-
 /** The request's Content-Length when it has one and no Transfer-Encoding (which would win over it). */
 export function declaredLength(incoming: IncomingMessage): number | undefined {
   const declared = incoming.headers['content-length'];

@@ -19,7 +19,7 @@ import { type ClientInfo, Transport } from '../../core/validation/validation.js'
 import { ASK_FOR_TOKEN, BAD_TOKEN, ConnectionTokens } from './bearer.js';
 import { OriginPolicy } from './origin-policy.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode, problem, problemOf } from './problem.js';
-import { type Body, GONE, readBodies, readBody, TOO_LARGE } from './read-body.js';
+import { type Body, GONE, readBody, TOO_LARGE } from './read-body.js';
 import { addStaticRoutes } from './static-routes.js';
 
 export interface RestOptions {
@@ -318,11 +318,9 @@ export function createRestApp(options: RestOptions): Hono<Env> {
     );
   };
 
-  // The body is read from Node's request itself: read already (HttpGateway), or one Promise settled with its last byte.
-  const put = (c: Context<Env>, name: Name, user: string): MaybePromise<Response> => {
+  // The body is read from Node's request itself: one Promise, settled with its last byte.
+  const put = (c: Context<Env>, name: Name, user: string): Promise<Response> => {
     const incoming = c.env.incoming;
-    const read = readBodies.get(incoming);
-    if (read !== undefined) return putBody(incoming, name, user, read);
     return new Promise((resolve, reject) =>
       readBody(incoming, maxLineBytes, (body) => {
         try {
