@@ -5,30 +5,10 @@ import { parseAcl } from '../../core/access/parse-acl.js';
 import { RateLimiter } from '../../core/access/rate-limiter.js';
 import { hashToken } from '../../core/access/token.js';
 import { Engine } from '../../core/engine.js';
-import { LineSession, type Peer } from '../../core/session.js';
+import { LineSession } from '../../core/session.js';
 import { MemoryStore } from '../../core/store/memory-store.js';
-import {
-  type ClientInfo,
-  Transport,
-  type Validation,
-  type ValidationRequest,
-  Verdict,
-} from '../../core/validation/validation.js';
-
-class RecordingPeer implements Peer {
-  readonly client: ClientInfo = { transport: Transport.Tcp, remoteAddress: '10.0.0.7', user: 'default' };
-  readonly written: string[] = [];
-  closed = false;
-  send(reply: string): void {
-    this.written.push(reply);
-  }
-  flush(): void {}
-  pause(): void {}
-  resume(): void {}
-  close(): void {
-    this.closed = true;
-  }
-}
+import { Transport, type Validation, type ValidationRequest, Verdict } from '../../core/validation/validation.js';
+import { RecordingPeer } from '../helpers/recording-peer.js';
 
 /** Allows every STORE and remembers who asked. */
 class RecordingValidation implements Validation {
@@ -46,7 +26,7 @@ user gone off #${hashToken('gone-token')} ~* +read +write`;
 function session(acl: string | null, options: { rate?: number; validation?: Validation } = {}) {
   const store = new MemoryStore();
   const engine = new Engine(store, options.validation ?? null);
-  const peer = new RecordingPeer();
+  const peer = new RecordingPeer({ transport: Transport.Tcp, remoteAddress: '10.0.0.7', user: 'default' });
   const limiter = options.rate === undefined ? null : new RateLimiter(options.rate, { now: () => 0 });
   const access = new AccessControl(acl === null ? null : parseAcl(acl, 'acl'), limiter);
   const lines = new LineSession(engine, peer, { maxLineBytes: 1024, access });

@@ -5,31 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../core/engine.js';
 import { Name } from '../../core/name.js';
-import { LineSession, type Peer } from '../../core/session.js';
+import { LineSession } from '../../core/session.js';
 import { MemoryStore } from '../../core/store/memory-store.js';
 import { STORES_AHEAD } from '../../core/stores-in-flight.js';
-import type { ClientInfo, ValidationRequest } from '../../core/validation/validation.js';
+import type { ValidationRequest } from '../../core/validation/validation.js';
 import { ValidationPolicy } from '../../core/validation/validation-policy.js';
 import type { Validator } from '../../core/validation/validator.js';
-
-class RecordingPeer implements Peer {
-  readonly client: ClientInfo = { transport: 'tcp', remoteAddress: '127.0.0.1', user: 'default' };
-  readonly written: string[] = [];
-  private queued: string[] = [];
-  send(reply: string): void {
-    this.queued.push(reply);
-  }
-  flush(): void {
-    this.written.push(...this.queued);
-    this.queued = [];
-  }
-  closed = false;
-  pause(): void {}
-  resume(): void {}
-  close(): void {
-    this.closed = true;
-  }
-}
+import { RecordingPeer } from '../helpers/recording-peer.js';
 
 /** A hook whose calls wait until the test answers them, by name. */
 class HeldHook implements Validator {

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../core/engine.js';
 import { Name } from '../../core/name.js';
-import { LineSession, type Peer } from '../../core/session.js';
+import { LineSession } from '../../core/session.js';
 import { MemoryStore } from '../../core/store/memory-store.js';
-import { type ClientInfo, Transport, type Validation, Verdict } from '../../core/validation/validation.js';
-
-class RecordingPeer implements Peer {
-  readonly client: ClientInfo = { transport: Transport.Ws, remoteAddress: '127.0.0.1', user: 'default' };
-  readonly written: string[] = [];
-  private queued: string[] = [];
-  send(reply: string): void {
-    this.queued.push(reply);
-  }
-  flush(): void {
-    this.written.push(...this.queued);
-    this.queued = [];
-  }
-  pause(): void {}
-  resume(): void {}
-  close(): void {}
-}
+import { Transport, type Validation, Verdict } from '../../core/validation/validation.js';
+import { RecordingPeer } from '../helpers/recording-peer.js';
 
 /** Allows every STORE, when the test says so. */
 class GateValidation implements Validation {
@@ -37,7 +22,7 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 
 describe('LineSession.refuse', () => {
   it('answers ERROR at once when nothing is waiting', () => {
-    const peer = new RecordingPeer();
+    const peer = new RecordingPeer({ transport: Transport.Ws, remoteAddress: '127.0.0.1', user: 'default' });
     const session = new LineSession(new Engine(new MemoryStore()), peer, { maxLineBytes: 100 });
     session.receive(line('PING'));
     session.refuse('binary messages are not supported');
@@ -46,7 +31,7 @@ describe('LineSession.refuse', () => {
   });
 
   it('keeps its place behind a STORE that waits and lines held back by it', async () => {
-    const peer = new RecordingPeer();
+    const peer = new RecordingPeer({ transport: Transport.Ws, remoteAddress: '127.0.0.1', user: 'default' });
     const validation = new GateValidation();
     const store = new MemoryStore();
     const session = new LineSession(new Engine(store, validation), peer, { maxLineBytes: 100 });
@@ -63,7 +48,7 @@ describe('LineSession.refuse', () => {
   });
 
   it('answers nothing once the session is closing', () => {
-    const peer = new RecordingPeer();
+    const peer = new RecordingPeer({ transport: Transport.Ws, remoteAddress: '127.0.0.1', user: 'default' });
     const session = new LineSession(new Engine(new MemoryStore()), peer, { maxLineBytes: 100 });
     session.receive(line('QUIT'));
     session.refuse('late');
