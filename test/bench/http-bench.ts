@@ -1,7 +1,8 @@
 // REST GET and PUT (keep-alive, one request in flight per connection) beside
-// a bare node:http server and a bare hono app doing the same work on a Map,
-// and WebSocket round trips beside a bare `ws` echo server: the ceilings of
-// the HTTP port on this machine (the hono one is what any hono app can reach).
+// a bare node:http server and two bare hono apps doing the same work on a Map
+// (with Responses, and with node-server's direct response), and WebSocket
+// round trips beside a bare `ws` echo server: the ceilings of the HTTP port
+// on this machine (the hono ones are what any hono app can reach).
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -19,7 +20,7 @@ interface Server {
   stop(): void;
 }
 
-async function startCeiling(kind: 'hono' | 'node' | 'ws'): Promise<Server> {
+async function startCeiling(kind: 'hono' | 'hono-direct' | 'node' | 'ws'): Promise<Server> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'http-ceiling-server.js');
   const child = spawn(process.execPath, [script, kind, VALUE], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -90,6 +91,7 @@ const getFrames = (): Buffer[] =>
 export async function httpBench(s: BenchSettings): Promise<string[]> {
   const base = { connections: s.connections, warmupMs: s.warmupMs, durationMs: s.durationMs };
   const hono = await startCeiling('hono');
+  const direct = await startCeiling('hono-direct');
   const echo = await startCeiling('ws');
   const bare = await startCeiling('node');
   const gateway = await spawnGateway();
@@ -98,6 +100,8 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
     const value = Buffer.from(VALUE);
     let honoTop: LoadResult | null = null;
     let honoPutTop: LoadResult | null = null;
+    let directTop: LoadResult | null = null;
+    let directPutTop: LoadResult | null = null;
     let get: LoadResult | null = null;
     let put: LoadResult | null = null;
     let nodeTop: LoadResult | null = null;
@@ -117,6 +121,16 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
           request: cycling(getRequests()),
           reader: httpReader(200),
           watchPids: [hono.pid],
+        }),
+      );
+      directTop = best(
+        directTop,
+        await runRoundTrips({
+          ...http,
+          port: direct.port,
+          request: cycling(getRequests()),
+          reader: httpReader(200),
+          watchPids: [direct.pid],
         }),
       );
       nodeTop = best(
@@ -147,6 +161,16 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
           request: putRequests(`c${round}_`),
           reader: httpReader(201),
           watchPids: [hono.pid],
+        }),
+      );
+      directPutTop = best(
+        directPutTop,
+        await runRoundTrips({
+          ...http,
+          port: direct.port,
+          request: putRequests(`d${round}_`),
+          reader: httpReader(201),
+          watchPids: [direct.pid],
         }),
       );
       nodePutTop = best(
@@ -200,15 +224,22 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
     return [
       formatResult(`http ceiling: bare node:http + Map, GETs ${c}`, nodeTop as LoadResult),
       formatResult(`http ceiling: bare hono app + Map, GETs ${c}`, honoTop as LoadResult, nodeTop as LoadResult),
+      formatResult(`http ceiling: hono, direct response, GETs ${c}`, directTop as LoadResult, nodeTop as LoadResult),
       formatResult(getLabel, get as LoadResult, nodeTop as LoadResult),
       formatResult(`http ceiling: bare node:http + Map, PUTs ${c}`, nodePutTop as LoadResult),
       formatResult(`http ceiling: bare hono app + Map, PUTs ${c}`, honoPutTop as LoadResult, nodePutTop as LoadResult),
+      formatResult(
+        `http ceiling: hono, direct response, PUTs ${c}`,
+        directPutTop as LoadResult,
+        nodePutTop as LoadResult,
+      ),
       formatResult(putLabel, put as LoadResult, nodePutTop as LoadResult),
       formatResult(`ws ceiling: bare ws echo server ${c}`, echoTop as LoadResult),
       formatResult(`ws GET round trip (memory) ${c}`, ws as LoadResult, echoTop as LoadResult),
     ];
   } finally {
     hono.stop();
+    direct.stop();
     echo.stop();
     bare.stop();
     await gateway.stop();
