@@ -224,15 +224,11 @@ export async function httpBench(s: BenchSettings): Promise<string[]> {
     return [
       formatResult(`http ceiling: bare node:http + Map, GETs ${c}`, nodeTop as LoadResult),
       formatResult(`http ceiling: bare hono app + Map, GETs ${c}`, honoTop as LoadResult, nodeTop as LoadResult),
-      formatResult(`http ceiling: hono, direct response, GETs ${c}`, directTop as LoadResult, nodeTop as LoadResult),
+      formatResult(`http ceiling: hono, direct reply, GETs ${c}`, directTop as LoadResult, nodeTop as LoadResult),
       formatResult(getLabel, get as LoadResult, nodeTop as LoadResult),
       formatResult(`http ceiling: bare node:http + Map, PUTs ${c}`, nodePutTop as LoadResult),
       formatResult(`http ceiling: bare hono app + Map, PUTs ${c}`, honoPutTop as LoadResult, nodePutTop as LoadResult),
-      formatResult(
-        `http ceiling: hono, direct response, PUTs ${c}`,
-        directPutTop as LoadResult,
-        nodePutTop as LoadResult,
-      ),
+      formatResult(`http ceiling: hono, direct reply, PUTs ${c}`, directPutTop as LoadResult, nodePutTop as LoadResult),
       formatResult(putLabel, put as LoadResult, nodePutTop as LoadResult),
       formatResult(`ws ceiling: bare ws echo server ${c}`, echoTop as LoadResult),
       formatResult(`ws GET round trip (memory) ${c}`, ws as LoadResult, echoTop as LoadResult),
