@@ -211,6 +211,8 @@ export class RedisStore implements Store {
       if (op.settled) continue;
       if (op.kind === Kind.Put) {
         if (reads.length > 0) reads = this.sendReads(reads, epoch);
+        // A call carries one deadline: a re-sent STORE (an earlier turn's) starts a call of its own.
+        if (writes.length > 0 && op.deadline !== (writes[0] as Write).deadline) writes = this.sendWrites(writes, epoch);
         writes.push(op);
         if (writes.length === maxWrites) writes = this.sendWrites(writes, epoch);
       } else {
@@ -296,7 +298,7 @@ export class RedisStore implements Store {
     this.cache.add(bytes, this.keys.nameStart(), bytes.length, value);
   }
 
-  /** Sends one run of STOREs in one call of the write script; returns a new empty run. */
+  /** Sends one run of STOREs, all of one deadline, in one call of the write script; returns a new empty run. */
   private sendWrites(ops: readonly Write[], epoch: number): Write[] {
     const { client, clock } = this.connection;
     if (!clock.known) {
@@ -309,7 +311,7 @@ export class RedisStore implements Store {
       op.sentIn(record, i + 1);
       return ++op.attempt;
     });
-    const args = writeScriptArgs(ops, (op) => clock.toRedis(op.deadline), record, this.recordTtlMs);
+    const args = writeScriptArgs(ops, clock.toRedis((ops[0] as Write).deadline), record, this.recordTtlMs);
     // A Cluster routes a command by its keys, which only ioredis's own encoding gives it.
     (this.batching ? this.sendEncoded(respCommand('evalsha', args)) : client.call('evalsha', args)).then(
       (result) => {

@@ -5,12 +5,16 @@
 // re-sent after a lost reply can learn whether an earlier send stored it:
 // one key per call, not one per STORE (see docs/redis.md).
 //
-// One call may carry many STOREs (those sent in one turn of the event loop):
+// One call may carry many STOREs, those sent in one turn of the event loop
+// with one deadline (STOREs started in one turn share it):
 //   KEYS  key1 .. keyN  [record]  [earlier records ...]
-//   ARGV  recordTtlMs ('' : no record)  earliestDeadline  N  value1 deadline1 .. valueN deadlineN
+//   ARGV  recordTtlMs ('' : no record)  deadline  N  value1 .. valueN
 //         [then, for each earlier send of a re-sent STORE: its index i, its record's index in KEYS, its position there]
-// Deadlines are in Redis's clock (ms). The answer, also the record's value,
-// is one character per STORE, in their order (WriteResult).
+// The deadline is in Redis's clock (ms). The answer, also the record's value,
+// is one character per STORE, in their order (WriteResult). Bytes matter:
+// Redis reads at most 16 KB from a connection per turn of its event loop, and
+// with appendfsync always it syncs once per turn, so the fewer bytes a STORE
+// takes, the more STOREs share one sync.
 
 import { createHash } from 'node:crypto';
 
@@ -22,7 +26,7 @@ local late = ms > tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
 local function earlier(i, key, value)
   local known = true
-  for j = 2 * n + 4, #ARGV, 3 do
+  for j = n + 4, #ARGV, 3 do
     if tonumber(ARGV[j]) == i then
       local record = redis.call('GET', KEYS[tonumber(ARGV[j + 1])])
       if record then
@@ -36,11 +40,11 @@ local function earlier(i, key, value)
   if known or redis.call('GET', key) ~= value then return '0' end
   return '3'
 end
-local resent = #ARGV > 2 * n + 3
+local resent = #ARGV > n + 3
 local out = {}
 for i = 1, n do
-  local v = 2 * i + 2
-  if late and ms > tonumber(ARGV[v + 1]) then
+  local v = i + 3
+  if late then
     out[i] = '-'
   elseif redis.call('SET', KEYS[i], ARGV[v], 'NX') then
     out[i] = '1'
@@ -81,28 +85,25 @@ export interface WriteEntry {
 
 /**
  * The EVALSHA arguments for `entries` (the SHA, the number of keys, the keys,
- * the arguments), each with its deadline in Redis's clock from
- * `redisDeadline`; `record` is the call's record key, or null for none (then
- * no entry may have earlier sends).
+ * the arguments), whose common deadline in Redis's clock is `redisDeadline`;
+ * `record` is the call's record key, or null for none (then no entry may have
+ * earlier sends).
  */
-export function writeScriptArgs<E extends WriteEntry>(
-  entries: readonly E[],
-  redisDeadline: (entry: E) => number,
+export function writeScriptArgs(
+  entries: readonly WriteEntry[],
+  redisDeadline: number,
   record: string | null,
   recordTtlMs: number,
 ): (string | number)[] {
   const n = entries.length;
   const args: (string | number)[] = [WRITE_SCRIPT_SHA, 0];
-  for (let i = 0; i < n; i++) args.push((entries[i] as E).key);
+  for (let i = 0; i < n; i++) args.push((entries[i] as WriteEntry).key);
   if (record !== null) args.push(record);
-  const argv: (string | number)[] = [record === null ? '' : recordTtlMs, 0, n];
-  let earliest = Number.POSITIVE_INFINITY;
+  const argv: (string | number)[] = [record === null ? '' : recordTtlMs, redisDeadline, n];
   let resends: (string | number)[] | null = null;
   for (let i = 0; i < n; i++) {
-    const entry = entries[i] as E;
-    const deadline = redisDeadline(entry);
-    if (deadline < earliest) earliest = deadline;
-    argv.push(entry.value, deadline);
+    const entry = entries[i] as WriteEntry;
+    argv.push(entry.value);
     const earlier = entry.earlier;
     if (earlier === null) continue;
     resends ??= [];
@@ -112,7 +113,6 @@ export function writeScriptArgs<E extends WriteEntry>(
       resends.push(i + 1, args.length - 2, earlier[j + 1] as number);
     }
   }
-  argv[1] = earliest;
   args[1] = args.length - 2;
   for (const a of argv) args.push(a);
   if (resends !== null) for (const a of resends) args.push(a);

@@ -135,7 +135,7 @@ export async function redisBench(s: BenchSettings): Promise<string[]> {
     const script = await direct({
       commands: freshCommands('e_', (n) => {
         const key = `${PREFIX}${n}`;
-        return `EVALSHA ${WRITE_SCRIPT_SHA} 2 ${key} ${key}_r 5000 ${far} 1 ${VALUE} ${far}\r\n`;
+        return `EVALSHA ${WRITE_SCRIPT_SHA} 2 ${key} ${key}_r 5000 ${far} 1 ${VALUE}\r\n`;
       }),
       expect: exactly('1'),
     });

@@ -474,6 +474,29 @@ describeWithRedis('RedisStore batching what one turn of the event loop sends', (
     }
   });
 
+  it('re-sends STOREs of two turns in two script calls, each call with its own deadline', async () => {
+    const proxy = await TcpProxy.start(redis.port);
+    const { store } = await openStore(proxy.url, { prefix: 'batch4:' });
+    try {
+      proxy.hold();
+      const first = store.putIfAbsent(Name.of('early'), 'v1');
+      await proxy.waitForHeld('early');
+      // A later turn: a later deadline.
+      const second = store.putIfAbsent(Name.of('later'), 'v2');
+      await proxy.waitForHeld('later');
+      const before = await calls();
+      // Neither send arrived: both are re-sent on the next connection, together.
+      proxy.cutAll();
+      proxy.admit();
+      expect(await Promise.all([first, second])).toEqual([true, true]);
+      expect((await calls()).evalsha ?? 0).toBe((before.evalsha ?? 0) + 2);
+      expect(await raw.mget('batch4:early', 'batch4:later')).toEqual(['v1', 'v2']);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
   it('re-sends a batch of STOREs whose reply was lost, and recognises each of its own writes', async () => {
     const proxy = await TcpProxy.start(redis.port);
     const { store } = await openStore(proxy.url, { prefix: 'batch3:' });
